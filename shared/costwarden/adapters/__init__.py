@@ -1,0 +1,1 @@
+"""Adapters: the ports implemented per technology; each imports its own SDK."""
