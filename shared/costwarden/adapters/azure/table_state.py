@@ -29,6 +29,7 @@ from typing import Any
 from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError
 from azure.data.tables import TableClient, UpdateMode
+
 from costwarden.errors import StateStoreError
 from costwarden.ports import ConditionalStateStore, StateStatus, StateValue, StoredState
 

@@ -1,0 +1,83 @@
+"""Azure Functions (v2 programming model): Action Group webhook -> one Slack message per threshold.
+
+The Action Group calls ``POST /api/budget-alert?code=<function key>&token=<shared secret>``.
+Action Groups cannot send custom headers, so the shared secret travels in the query string
+(the function key already keeps anonymous callers out; the token proves the caller is *our*
+Action Group). Status codes drive the Action Group's retries: 2xx done, 400/401 never retried,
+503 retried later (Slack down, or another delivery holds the claim).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import uuid
+from functools import cache
+
+import azure.functions as func
+
+from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
+from costwarden.errors import (
+    AlertInProgressError,
+    CostwardenError,
+    PayloadError,
+    UnauthorizedError,
+)
+from costwarden.normalize.budget import from_azure_webhook
+from costwarden.services.budget_alerts import process_budget_alert
+from costwarden.settings import Settings, load_settings
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+log = logging.getLogger("costwarden.budget_alert")
+
+
+@cache
+def _settings() -> Settings:
+    return load_settings()
+
+
+@cache
+def _deps() -> BudgetAlertDeps:
+    return build_budget_alert_deps(_settings())
+
+
+@app.route(route="budget-alert", methods=["POST"])
+def budget_alert(req: func.HttpRequest) -> func.HttpResponse:
+    invocation_id = req.headers.get("x-ms-client-request-id") or str(uuid.uuid4())
+    try:
+        _authorize(req, _settings())
+        try:
+            body = req.get_json()
+        except ValueError:
+            raise PayloadError("request body is not JSON") from None
+        alert = from_azure_webhook(body)
+        outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=invocation_id)
+    except UnauthorizedError as exc:
+        log.warning("budget alert rejected: %s", exc)
+        return _json(401, {"error": "unauthorized"})
+    except PayloadError as exc:
+        log.error("budget alert payload rejected: %s", exc)
+        return _json(400, {"error": str(exc)})
+    except (AlertInProgressError, CostwardenError) as exc:
+        # Transient (Slack down, claim held, state store throttled): ask for a redelivery.
+        log.exception("budget alert failed, asking the Action Group to retry")
+        return _json(503, {"error": type(exc).__name__}, headers={"Retry-After": "60"})
+    log.info("budget alert processed: %s", outcome.as_log())
+    return _json(200, outcome.as_log())
+
+
+def _authorize(req: func.HttpRequest, settings: Settings) -> None:
+    expected = settings.webhook_token
+    if expected is None:
+        # Refuse to run open: a missing secret is a deployment error, not "no auth".
+        raise UnauthorizedError("COSTWARDEN_WEBHOOK_TOKEN is not configured")
+    given = req.params.get("token") or req.headers.get("x-costwarden-token") or ""
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise UnauthorizedError("missing or wrong token")
+
+
+def _json(status: int, body: object, *, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(
+        json.dumps(body), status_code=status, mimetype="application/json", headers=headers
+    )

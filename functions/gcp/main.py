@@ -1,0 +1,51 @@
+"""Google Cloud Functions: budget notification (Pub/Sub) -> one Slack message per threshold.
+
+``budget_alert`` is the 2nd-gen entry point (a CloudEvent from Eventarc); ``budget_alert_legacy``
+serves a 1st-gen background function. Google re-sends each budget's status several times a day:
+the dedup in the core service, not this handler, turns that into one message per threshold.
+
+Raising makes Pub/Sub redeliver (deploy with retries and a dead-letter topic, see docs), which is
+what we want for a transient failure (Slack down) and, after the retry limit, parks a malformed
+message in the dead-letter topic instead of dropping it silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from functools import cache
+from typing import Any
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
+from costwarden.models.budget import BudgetAlert
+from costwarden.normalize.budget import parse_budget_event
+from costwarden.services.budget_alerts import process_budget_alert
+from costwarden.settings import load_settings
+
+log = logging.getLogger("costwarden.budget_alert")
+
+
+@cache
+def _deps() -> BudgetAlertDeps:
+    return build_budget_alert_deps(load_settings())
+
+
+@functions_framework.cloud_event
+def budget_alert(cloud_event: CloudEvent) -> None:
+    payload = {**cloud_event.get_attributes(), "data": cloud_event.get_data()}
+    _process(parse_budget_event(payload, provider="gcp"), str(cloud_event["id"]))
+
+
+def budget_alert_legacy(event: dict[str, Any], context: Any) -> None:
+    """1st-gen background function: ``event`` holds ``data`` (base64) and ``attributes``."""
+    invocation_id = str(getattr(context, "event_id", None) or uuid.uuid4())
+    _process(parse_budget_event(event, provider="gcp"), invocation_id)
+
+
+def _process(alerts: list[BudgetAlert], invocation_id: str) -> None:
+    for alert in alerts:
+        outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=invocation_id)
+        log.info("budget alert processed: %s", outcome.as_log())

@@ -1,0 +1,174 @@
+"""``SlackNotifier``: the ``Notifier`` port on the Slack Web API (``chat.postMessage``).
+
+Delivery either succeeds or raises ``NotificationError``: the service releases its dedup claim on
+that error so the platform's redelivery can post later. A message that is silently dropped (the
+way Cloud Custodian's mailer drops HTTP 429s) would instead look like success.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from http.client import HTTPException
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import (
+    BackoffRetryIntervalCalculator,
+    ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
+    Jitter,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    RetryState,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+from costwarden.adapters.slack.budget_blocks import render_budget_alert
+from costwarden.errors import NotificationError
+from costwarden.models.notification import BudgetAlertMessage, PostedMessage
+
+#: Longest Retry-After we are willing to sleep through inside one function invocation. Slack's
+#: per-channel limit is about one message a second, so real waits are short; a long one means a
+#: workspace-wide limit, and failing fast lets the platform redeliver instead of timing out.
+DEFAULT_MAX_RETRY_AFTER = 30
+
+# What each Slack error code means for the person reading the function's logs.
+_HINTS = {
+    "invalid_auth": "check the bot token configured for this deployment",
+    "not_authed": "no bot token was sent; check the deployment's Slack token setting",
+    "token_revoked": "the app was uninstalled or the token revoked; reinstall and update it",
+    "account_inactive": "the token belongs to a deactivated user or workspace",
+    "not_in_channel": "invite the bot to the channel: /invite @costwarden",
+    "channel_not_found": "check the channel id, and invite the bot if the channel is private",
+    "is_archived": "the channel is archived; route the team to another channel",
+    "missing_scope": "the app lacks the chat:write scope; reinstall it from the manifest",
+    "ratelimited": "Slack rate-limited the app past its retries; the platform will redeliver",
+    "invalid_blocks": "Slack rejected the Block Kit payload (a costwarden bug: please report)",
+}
+_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
+
+
+class SlackNotifier:
+    """Posts budget alerts with a ``WebClient`` (build it with ``build_slack_client``)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def post_budget_alert(self, message: BudgetAlertMessage) -> PostedMessage:
+        text, blocks = render_budget_alert(message)
+        channel = message.route.channel
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=message.thread_ts,
+                # A later threshold replies in the budget period's thread; broadcasting keeps the
+                # channel seeing it, since 100% matters more than the 50% that opened the thread.
+                reply_broadcast=True if message.thread_ts else None,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as err:
+            raise NotificationError(self._api_error_text(channel, err)) from err
+        except (SlackClientError, OSError, HTTPException) as err:
+            # OSError covers URLError, refused/reset connections and timeouts.
+            detail = self._redact(f"{type(err).__name__}: {err}")
+            problem = f"could not reach Slack to post to {channel}: {detail}"
+            raise NotificationError(problem) from err
+        posted_channel, ts = response.get("channel"), response.get("ts")
+        if not isinstance(posted_channel, str) or not isinstance(ts, str):
+            raise NotificationError(f"Slack accepted the post to {channel} but returned no ts")
+        return PostedMessage(channel=posted_channel, ts=ts)
+
+    def _api_error_text(self, channel: str, err: SlackApiError) -> str:
+        data = err.response.data
+        code = data.get("error") if isinstance(data, dict) else None
+        code = str(code) if code else "unknown_error"
+        text = f"Slack refused the post to {channel}: {code} (HTTP {err.response.status_code})"
+        hint = _HINTS.get(code)
+        if hint:
+            text += f"; {hint}"
+        return self._redact(text)
+
+    def _redact(self, text: str) -> str:
+        """Keep the token out of messages that end up in logs and alerts."""
+        token = self._client.token
+        if token:
+            text = text.replace(token, "[token]")
+        return _TOKEN.sub("[token]", text)
+
+
+def build_slack_client(
+    token: str,
+    *,
+    base_url: str | None = None,
+    max_retries: int = 3,
+    timeout: int = 10,
+    backoff_factor: float = 0.5,
+    max_retry_after: int = DEFAULT_MAX_RETRY_AFTER,
+) -> WebClient:
+    """A ``WebClient`` that retries what is worth retrying.
+
+    slack-sdk retries only connection errors by default. Added here: HTTP 429 (sleeping for
+    Slack's ``Retry-After``, up to ``max_retry_after``) and HTTP 500/503. ``backoff_factor``
+    spaces the other retries (factor, 2x factor, 4x factor, each plus up to as much jitter).
+
+    Retrying a post after a 5xx can, rarely, post twice (Slack may have stored the first);
+    a duplicate beats a lost budget alert. A read timeout after the request was sent is *not*
+    retried (slack-sdk raises it outside the retried error types), which avoids most of those.
+    """
+    interval = BackoffRetryIntervalCalculator(
+        backoff_factor=backoff_factor, jitter=_ProportionalJitter()
+    )
+    handlers: list[RetryHandler] = [
+        ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        CappedRateLimitRetryHandler(max_retry_count=max_retries, max_wait=max_retry_after),
+        ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+    ]
+    return WebClient(
+        token=token,
+        base_url=base_url or WebClient.BASE_URL,
+        timeout=timeout,
+        retry_handlers=handlers,
+    )
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries HTTP 429 after ``Retry-After``, unless Slack asks for more than ``max_wait``."""
+
+    def __init__(self, *, max_retry_count: int, max_wait: int) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None  # the base class retries only responses with status 429
+        raw = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        if raw is None:
+            return True  # no header: the base class waits about a second
+        value = raw[0] if isinstance(raw, list) else raw
+        try:
+            wait = int(value)
+        except ValueError:
+            # An HTTP-date would crash the base class's int(): report "ratelimited" instead.
+            return False
+        return wait <= self.max_wait
+
+
+class _ProportionalJitter(Jitter):
+    """Adds up to 100% of the interval. slack-sdk's default adds up to one whole second to
+    every wait, which dominates a 0.5 s back-off and makes fast tests impossible."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration + random.uniform(0, duration)  # noqa: S311 - jitter, not crypto

@@ -1,0 +1,136 @@
+"""Budget alert service: route, deduplicate, enrich and post one normalized ``BudgetAlert``.
+
+Delivery is at-least-once on every cloud (SNS, Pub/Sub, Action Groups all retry), and Google
+re-sends a budget's status several times a day. The contract here is *one Slack message per
+budget · period · threshold kind · threshold*:
+
+1. claim the alert's dedup key in the state store (a lease, not a lock: a crashed holder's
+   claim expires and the next delivery takes over);
+2. post; on failure release the claim and re-raise, so the platform redelivers and the retry
+   posts exactly once;
+3. mark the key done with the Slack channel and ts.
+
+A higher threshold of the same budget period replies in the thread of the first message,
+broadcast to the channel, so a month's story reads as one conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from costwarden.errors import AlertInProgressError, CostwardenError
+from costwarden.models.budget import BudgetAlert
+from costwarden.models.notification import BudgetAlertMessage, CostDriver
+from costwarden.policy import Policy, route_budget
+from costwarden.ports import ClaimStatus, Clock, CostDrivers, Notifier, StateStore
+
+log = logging.getLogger(__name__)
+
+#: How long a claim stays exclusive. Longer than Slack's worst retry sequence, shorter than the
+#: platforms' redelivery back-off, so a crash mid-post delays the alert by minutes, not hours.
+DEFAULT_LEASE = timedelta(minutes=5)
+
+Status = Literal["posted", "duplicate", "not_crossed", "below_minimum"]
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """What happened to one alert; handlers log it and map it to their platform's response."""
+
+    status: Status
+    dedup_key: str
+    channel: str | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
+    team: str | None = None
+    rule: str | None = None
+    drivers_error: str | None = None
+
+    def as_log(self) -> dict[str, str | None]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def process_budget_alert(
+    alert: BudgetAlert,
+    *,
+    policy: Policy,
+    state: StateStore,
+    notifier: Notifier,
+    cost_drivers: CostDrivers,
+    clock: Clock,
+    invocation_id: str,
+    lease: timedelta = DEFAULT_LEASE,
+) -> AlertOutcome:
+    """Post ``alert`` once to the channel the policy routes it to.
+
+    Raises ``AlertInProgressError`` when another invocation holds a live claim (the caller's
+    platform should redeliver later) and ``NotificationError`` when Slack refused the message
+    after its retries (the claim is released first so the redelivery can post).
+    """
+    key = alert.dedup_key
+    if not alert.crossed:
+        return AlertOutcome("not_crossed", key)
+    route = route_budget(policy, alert)
+    if route is None:
+        return AlertOutcome("below_minimum", key)
+
+    claim = state.claim(key, owner=invocation_id, now=clock.now(), lease=lease)
+    if claim.status is ClaimStatus.DONE:
+        data = claim.record.data if claim.record else {}
+        return AlertOutcome(
+            "duplicate", key, channel=data.get("channel"), ts=data.get("ts"), team=route.team
+        )
+    if claim.status is ClaimStatus.BUSY:
+        raise AlertInProgressError(f"{key} is being posted by another invocation; retry later")
+
+    try:
+        drivers, drivers_error = _top_drivers(cost_drivers, alert)
+        thread = state.get(alert.thread_key)
+        # Reply only in a thread of the channel we post to now (the policy may have re-routed).
+        same_channel = thread is not None and thread.data.get("route") == route.channel
+        thread_ts = thread.data.get("ts") if thread and same_channel else None
+        message = BudgetAlertMessage(alert=alert, route=route, drivers=drivers, thread_ts=thread_ts)
+        posted = notifier.post_budget_alert(message)
+    except BaseException:
+        state.release(key, owner=invocation_id)
+        raise
+
+    state.complete(key, owner=invocation_id, data={"channel": posted.channel, "ts": posted.ts})
+    if thread_ts is None:
+        # The first message of this budget period becomes the thread later thresholds reply to.
+        state.put_if_absent(
+            alert.thread_key,
+            owner=invocation_id,
+            data={"channel": posted.channel, "ts": posted.ts, "route": route.channel},
+        )
+    return AlertOutcome(
+        "posted",
+        key,
+        channel=posted.channel,
+        ts=posted.ts,
+        thread_ts=thread_ts,
+        team=route.team,
+        rule=route.rule,
+        drivers_error=drivers_error,
+    )
+
+
+def _top_drivers(
+    cost_drivers: CostDrivers, alert: BudgetAlert
+) -> tuple[tuple[CostDriver, ...] | None, str | None]:
+    """Cost context is an enrichment: a broken cost store must not silence the alert itself.
+
+    The failure is returned (and logged) so the handler can emit a metric; the message then
+    simply has no drivers section, which is how "unknown" reads, never as a fake "no spend".
+    """
+    try:
+        drivers = cost_drivers.top_drivers(
+            provider=alert.provider, scope=alert.scope, period_start=alert.period_start
+        )
+    except CostwardenError as exc:
+        log.warning("cost drivers unavailable for %s: %s", alert.dedup_key, exc)
+        return None, str(exc)
+    return drivers, None

@@ -1,0 +1,72 @@
+"""Deployment settings, typed and parsed once at the edge (environment / app settings).
+
+The policy file says *what* costwarden does; these settings say *where* its state, token and
+cost data live in one deployment. Every variable is prefixed ``COSTWARDEN_``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from costwarden.errors import ConfigError
+
+STATE_SCHEMES = ("dynamodb", "azure-table", "gs", "sqlite")
+
+
+class Settings(BaseSettings):
+    """``COSTWARDEN_*`` settings shared by every cloud's functions."""
+
+    model_config = SettingsConfigDict(env_prefix="COSTWARDEN_", extra="ignore")
+
+    policy_path: Path | None = Field(
+        default=None, description="policy YAML; unset = the embedded default policy"
+    )
+    state: str = Field(
+        default="sqlite:///.costwarden/state.sqlite3",
+        description=(
+            "where dedup state lives: dynamodb://TABLE, azure-table://TABLE, "
+            "gs://BUCKET/PREFIX or sqlite:///PATH"
+        ),
+    )
+    # Slack token, by source. AWS reads SSM/Secrets Manager through Powertools Parameters (cached,
+    # so a rotated token is picked up); Azure and Google expose their secret store as an env var.
+    slack_token: SecretStr | None = None
+    slack_token_parameter: str | None = Field(default=None, description="SSM SecureString name")
+    slack_token_secret: str | None = Field(default=None, description="Secrets Manager id/ARN")
+    slack_base_url: str | None = Field(
+        default=None, description="Slack Web API base URL; only the local run overrides it"
+    )
+    slack_max_retries: int = Field(default=3, ge=0, le=10)
+    cost_data: list[str] = Field(
+        default_factory=list, description="FOCUS CSV/Parquet paths or globs for cost drivers"
+    )
+    # Azure: the Action Group webhook URL carries ?token=<this>; Action Groups cannot send headers.
+    webhook_token: SecretStr | None = None
+    azure_table_connection_string: SecretStr | None = None
+    azure_table_endpoint: str | None = Field(
+        default=None, description="https://<account>.table.core.windows.net (managed identity)"
+    )
+
+    @field_validator("state")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = urlparse(value).scheme
+        if scheme not in STATE_SCHEMES:
+            raise ValueError(f"unknown state store {value!r}; use one of {STATE_SCHEMES}")
+        return value
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one ``ConfigError``."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"COSTWARDEN_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
