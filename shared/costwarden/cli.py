@@ -1,7 +1,8 @@
 """The ``costwarden`` command: local tools for the same core the cloud functions run.
 
-Every user-caused failure exits with status 2 and one short ``error:`` line on stderr; a
-traceback means a bug.
+Every user-caused failure exits with status 2 and one short ``error:`` line on stderr (``policy
+validate`` prints one ``file:line: field: message`` line per problem instead, like a linter, and
+a mistyped option gets typer's usage message); a traceback means a bug.
 """
 
 from __future__ import annotations
@@ -94,10 +95,16 @@ def demo(
     """
     from costwarden.local.demo import run_demo
 
+    # A mistyped --events would otherwise deliver nothing and still "succeed".
+    if events is not None and not events.is_dir():
+        raise _fail(f"{events}: not a folder of sample events")
     try:
         run_demo(events_dir=events, workdir=workdir, keep_state=keep_state)
     except CostwardenError as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:  # e.g. --workdir names a file, or a folder we may not write to
+        where = exc.filename if exc.filename is not None else workdir
+        raise _fail(f"{where}: {exc.strerror or exc}") from None
 
 
 def main() -> None:
