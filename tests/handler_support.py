@@ -14,7 +14,7 @@ SLACK_TOKEN = "xoxb-test-token"
 
 
 def sample_events(cloud: str) -> list[Path]:
-    return sorted(p for p in (EVENTS / cloud).glob("*.json") if ".expected" not in p.name)
+    return sorted(p for p in (EVENTS / cloud).glob("budget_*.json") if ".expected" not in p.name)
 
 
 def expected(path: Path) -> list[dict[str, Any]]:

@@ -49,8 +49,10 @@ def checkout_root() -> Path:
 
 
 def sample_events(events_dir: Path, cloud: str) -> list[Path]:
-    """Trigger payloads of one cloud: every JSON file that is not an expected-output file."""
-    return sorted(p for p in (events_dir / cloud).glob("*.json") if ".expected" not in p.name)
+    """Budget trigger payloads of one cloud (``budget_*.json``, not the expected outputs)."""
+    return sorted(
+        p for p in (events_dir / cloud).glob("budget_*.json") if ".expected" not in p.name
+    )
 
 
 @contextmanager
