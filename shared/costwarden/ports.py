@@ -150,7 +150,13 @@ class CostDrivers(Protocol):
     """
 
     def top_drivers(
-        self, *, provider: str, scope: str | None, period_start: date | None, limit: int = 5
+        self,
+        *,
+        provider: str,
+        scope: str | None,
+        period_start: date | None,
+        limit: int = 5,
+        period_end: date | None = None,
     ) -> tuple[CostDriver, ...] | None: ...
 
 
@@ -158,7 +164,13 @@ class NoCostData:
     """The ``CostDrivers`` of a deployment without cost data: honest absence, nothing faked."""
 
     def top_drivers(
-        self, *, provider: str, scope: str | None, period_start: date | None, limit: int = 5
+        self,
+        *,
+        provider: str,
+        scope: str | None,
+        period_start: date | None,
+        limit: int = 5,
+        period_end: date | None = None,
     ) -> tuple[CostDriver, ...] | None:
         return None
 

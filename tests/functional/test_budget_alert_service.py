@@ -66,8 +66,10 @@ class RecordingNotifier:
 class StaticDrivers:
     drivers: tuple[CostDriver, ...] | None = None
     error: bool = False
+    asked: list[dict[str, object]] = field(default_factory=list)
 
-    def top_drivers(self, *, provider, scope, period_start, limit=5):  # type: ignore[no-untyped-def]
+    def top_drivers(self, *, provider, scope, period_start, limit=5, period_end=None):  # type: ignore[no-untyped-def]
+        self.asked.append({"scope": scope, "start": period_start, "end": period_end})
         if self.error:
             raise CostwardenError("cost data unreadable (fake)")
         return self.drivers
@@ -190,11 +192,26 @@ def test_crashed_holders_claim_expires_and_the_next_delivery_posts(state) -> Non
     assert len(notifier.posted) == 1
 
 
-def test_cost_drivers_are_passed_to_the_message(state) -> None:
+def test_cost_drivers_of_the_alerts_scope_and_period_are_passed_to_the_message(state) -> None:
     drivers = (CostDriver("Amazon EC2", Decimal("512.10"), "USD"),)
+    source = StaticDrivers(drivers)
     notifier = RecordingNotifier()
-    run(alert(), state, notifier, drivers=StaticDrivers(drivers))
+    run(alert(), state, notifier, drivers=source)
     assert notifier.posted[0].drivers == drivers
+    assert source.asked == [
+        {"scope": "123456789012", "start": date(2026, 11, 1), "end": date(2026, 12, 1)}
+    ]
+
+
+def test_daily_budget_asks_for_that_day_only(state) -> None:
+    source = StaticDrivers(())
+    run(
+        alert(period="daily", period_start=date(2026, 12, 31)),
+        state,
+        RecordingNotifier(),
+        drivers=source,
+    )
+    assert source.asked[0]["end"] == date(2027, 1, 1)
 
 
 def test_broken_cost_data_still_posts_the_alert_without_drivers(state) -> None:

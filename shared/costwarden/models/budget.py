@@ -6,7 +6,7 @@ Cloud differences end at the normalizers (``costwarden.normalize.budget``); ever
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -76,6 +76,17 @@ class BudgetAlert(BaseModel):
         ident = self.budget_id or self.budget_name
         period = self.period_start.isoformat() if self.period_start else "-"
         return f"thread/{self.provider}/{self.scope or '-'}/{ident}/{period}"
+
+    @property
+    def period_end(self) -> date | None:
+        """First day after the budget period (exclusive end), when the period length is known."""
+        if self.period_start is None or self.period in (None, "custom"):
+            return None
+        if self.period == "daily":
+            return self.period_start + timedelta(days=1)
+        months = {"monthly": 1, "quarterly": 3, "annually": 12}[self.period]
+        index = self.period_start.year * 12 + self.period_start.month - 1 + months
+        return date(index // 12, index % 12 + 1, 1)
 
     @property
     def percent_used(self) -> float | None:

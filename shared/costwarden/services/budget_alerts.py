@@ -128,7 +128,10 @@ def _top_drivers(
     """
     try:
         drivers = cost_drivers.top_drivers(
-            provider=alert.provider, scope=alert.scope, period_start=alert.period_start
+            provider=alert.provider,
+            scope=alert.scope,
+            period_start=alert.period_start,
+            period_end=alert.period_end,
         )
     except CostwardenError as exc:
         log.warning("cost drivers unavailable for %s: %s", alert.dedup_key, exc)
