@@ -57,7 +57,12 @@ def sample_events(events_dir: Path, cloud: str) -> list[Path]:
 
 @contextmanager
 def patched_env(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
+    """Set ``values`` and hide every other ``COSTWARDEN_*`` variable of the caller's shell, so a
+    developer's own deployment settings never leak into the local run."""
+    hidden = [k for k in os.environ if k.startswith("COSTWARDEN_") and k not in values]
+    saved = {key: os.environ.get(key) for key in [*values, *hidden]}
+    for key in hidden:
+        del os.environ[key]
     os.environ.update(values)
     try:
         yield
@@ -92,9 +97,11 @@ class LocalFunctions:
             return _http_summary(result)
         if "specversion" in payload:
             return _http_summary(self.gcp.deliver(payload))
-        if "data" in payload:
-            return _http_summary(self.gcp_legacy.deliver(payload))
-        return "skipped (no function takes this shape)"
+        return _http_summary(self.gcp_legacy.deliver(payload))
+
+    def accepts(self, cloud: str, payload: dict[str, Any]) -> bool:
+        """False for a Pub/Sub push body: `budget parse` reads it, but no function takes it."""
+        return cloud != "gcp" or "specversion" in payload or "data" in payload
 
 
 def _http_summary(result: HttpResult) -> str:
@@ -116,6 +123,8 @@ def run_demo(*, events_dir: Path | None, workdir: Path, keep_state: bool) -> Non
     console = Console()
     root = checkout_root()
     events_dir = events_dir or root / "events"
+    if not any(sample_events(events_dir, cloud) for cloud in CLOUDS):
+        raise ConfigError(f"{events_dir}: no budget_*.json sample events under aws/, azure/, gcp/")
     workdir.mkdir(parents=True, exist_ok=True)
     state_path = (workdir / "state.sqlite3").resolve()
     if not keep_state:
@@ -138,8 +147,11 @@ def run_demo(*, events_dir: Path | None, workdir: Path, keep_state: bool) -> Non
             for round_no in (1, 2):
                 for cloud in CLOUDS:
                     for path in sample_events(events_dir, cloud):
+                        payload = json.loads(path.read_text())
+                        if not functions.accepts(cloud, payload):
+                            continue
                         before = len(slack.messages)
-                        result = functions.deliver(cloud, json.loads(path.read_text()))
+                        result = functions.deliver(cloud, payload)
                         new = len(slack.messages) - before
                         deliveries.append(Delivery(round_no, cloud, path.name, result, new))
         messages = list(slack.messages)

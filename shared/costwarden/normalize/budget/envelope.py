@@ -63,6 +63,9 @@ def parse_text(
         payload = json.loads(text.lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise PayloadError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        # json recurses once per nesting level; no budget notification nests this deep.
+        raise PayloadError("not a budget notification: JSON nested too deeply") from None
     return parse(payload, provider=provider, received_at=received_at)
 
 
