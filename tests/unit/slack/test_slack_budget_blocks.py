@@ -330,12 +330,15 @@ def test_no_cost_data_omits_the_drivers_section(make_message: MessageFactory) ->
 def test_empty_drivers_say_no_spend_recorded_yet(make_message: MessageFactory) -> None:
     _text, blocks = render_budget_alert(make_message(drivers=()))
 
-    assert "*Top cost drivers* this period\nNo spend recorded yet for this scope." in all_text(
-        blocks
+    assert (
+        "*Top cost drivers* in this scope this period\nNo spend recorded yet for this scope."
+        in all_text(blocks)
     )
 
 
-def test_drivers_list_amounts_and_share_of_actual(make_message: MessageFactory) -> None:
+def test_drivers_list_amounts_of_the_scope_without_shares_of_the_budget(
+    make_message: MessageFactory,
+) -> None:
     drivers = (
         CostDriver("Amazon EC2", Decimal("5100"), "USD"),
         CostDriver("i-0abc123", Decimal("841.25"), "USD", kind="resource"),
@@ -345,10 +348,10 @@ def test_drivers_list_amounts_and_share_of_actual(make_message: MessageFactory) 
 
     section = of_type(blocks, SectionBlock)[1].text.text
     assert section.splitlines() == [
-        "*Top cost drivers* this period",
-        "• Amazon EC2 — $5,100.00 (60.6%)",
-        "• i-0abc123 (resource) — $841.25 (10%)",
-        # A different currency has no meaningful share of a USD budget.
+        "*Top cost drivers* in this scope this period",
+        # The scope's whole spend: a budget filtered to part of it would read 2,600% shares.
+        "• Amazon EC2 — $5,100.00",
+        "• i-0abc123 (resource) — $841.25",
         "• Sandbox account (sub-account) — 1,200.00 EUR",
     ]
 

@@ -339,7 +339,9 @@ def _threshold_value(alert: BudgetAlert) -> str | None:
 
 
 def _drivers_section(alert: BudgetAlert, drivers: Sequence[CostDriver]) -> SectionBlock:
-    title = "*Top cost drivers* this period"
+    # "In this scope": a budget may filter its scope (one service, one tag); the drivers are the
+    # scope's whole spend, so no share of the budget's actual is shown next to them.
+    title = "*Top cost drivers* in this scope this period"
     if not drivers:
         return SectionBlock(
             text=MarkdownTextObject(text=f"{title}\nNo spend recorded yet for this scope.")
@@ -351,8 +353,6 @@ def _drivers_section(alert: BudgetAlert, drivers: Sequence[CostDriver]) -> Secti
         if driver.kind != "service":
             line += f" ({driver.kind.replace('_', '-')})"
         line += f" — {format_money(driver.amount, driver.currency)}"
-        if alert.actual_amount and driver.currency == alert.currency:
-            line += f" ({format_percent(float(driver.amount / alert.actual_amount * 100))})"
         # Leave room for the "…and N more" line so the section never passes 3000 characters.
         if sum(len(x) + 1 for x in lines) + len(line) > SECTION_TEXT_MAX - 40:
             break
