@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 
 from costwarden.errors import CostwardenError, PolicyError
+from costwarden.focus.cli import focus_app
 
 app = typer.Typer(
     help="costwarden: FinOps automation for AWS, Azure and Google Cloud.",
@@ -25,6 +26,7 @@ budget_app = typer.Typer(help="Budget notifications.", no_args_is_help=True)
 policy_app = typer.Typer(help="The policy file.", no_args_is_help=True)
 app.add_typer(budget_app, name="budget")
 app.add_typer(policy_app, name="policy")
+app.add_typer(focus_app, name="focus")
 
 ProviderOption = Literal["aws", "azure", "gcp"]
 

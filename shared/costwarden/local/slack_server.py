@@ -20,13 +20,17 @@ import logging
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
+from costwarden.local.slack_files import UPLOAD_METHOD, UPLOAD_PATH, SlackFilesMixin
+from costwarden.local.slack_wire import Reply as _Reply
 from costwarden.local.slack_wire import content_problem, parse_body
+from costwarden.local.slack_wire import error_reply as _error
+from costwarden.local.slack_wire import ok_reply as _ok
 
 log = logging.getLogger(__name__)
 
@@ -63,16 +67,10 @@ class _Fault:
     method: str | None
 
 
-@dataclass
-class _Reply:
-    status: int
-    payload: dict[str, Any] | None  # None: close the connection without answering
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class LocalSlackServer:
+class LocalSlackServer(SlackFilesMixin):
     """A threaded HTTP server on 127.0.0.1 speaking ``auth.test``, ``chat.postMessage`` and
-    ``chat.update``. Use it as a context manager, or ``start()`` / ``stop()``."""
+    ``chat.update``, plus the ``files_upload_v2`` flow and ``conversations.list``/``info``
+    (``SlackFilesMixin``). Use it as a context manager, or ``start()`` / ``stop()``."""
 
     def __init__(
         self,
@@ -102,6 +100,7 @@ class LocalSlackServer:
         self._down_status: int | None = None  # None: drop connections while down
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
+        self._init_files()
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> Self:
@@ -181,6 +180,7 @@ class LocalSlackServer:
             self._requests.clear()
             self._faults.clear()
             self._down = False
+            self._files.clear()
 
     # -- scripted faults ---------------------------------------------------------------------
     def fail_next(
@@ -234,6 +234,23 @@ class LocalSlackServer:
             self._requests.append(recorded)
         return reply
 
+    def _handle_upload(
+        self, path: str, http_method: str, headers: dict[str, str], raw: bytes
+    ) -> _Reply:
+        """The upload URL ``files.getUploadURLExternal`` hands out: raw bytes, no token."""
+        with self._lock:
+            reply = self._injected_failure(UPLOAD_METHOD) or self._receive_upload(path, raw)
+            recorded = RecordedRequest(
+                UPLOAD_METHOD,
+                http_method,
+                headers,
+                {"bytes": len(raw)},
+                reply.status,
+                {"text": reply.text} if reply.text is not None else reply.payload,
+            )
+            self._requests.append(recorded)
+        return reply
+
     def _dispatch(self, api_method: str, headers: dict[str, str], body: dict[str, Any]) -> _Reply:
         injected = self._injected_failure(api_method)
         if injected is not None:
@@ -249,6 +266,7 @@ class LocalSlackServer:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            **self._file_methods(),
         }.get(api_method)
         if handler is None:
             return _error(200, "unknown_method")
@@ -360,14 +378,6 @@ class LocalSlackServer:
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _ok(**payload: Any) -> _Reply:
-    return _Reply(200, {"ok": True, **payload})
-
-
-def _error(status: int, error: str, headers: dict[str, str] | None = None, **extra: Any) -> _Reply:
-    return _Reply(status, {"ok": False, "error": error, **extra}, headers or {})
-
-
 def _bearer(headers: Mapping[str, str]) -> str | None:
     value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
     scheme, _, token = value.partition(" ")
@@ -401,14 +411,23 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = dict(self.headers.items())
-        reply = self.server.app._handle(api_method, self.command, headers, raw, url.query)
-        if reply.payload is None:
+        if url.path.startswith(UPLOAD_PATH):
+            reply = self.server.app._handle_upload(url.path, self.command, headers, raw)
+        else:
+            reply = self.server.app._handle(api_method, self.command, headers, raw, url.query)
+        if reply.payload is None and reply.text is None:
             # "Down": hang up without a status line; the client sees RemoteDisconnected.
             self.close_connection = True
             return
-        data = json.dumps(reply.payload).encode()
+        if reply.text is not None:
+            data, content_type = reply.text.encode(), "text/plain; charset=utf-8"
+        else:
+            data, content_type = (
+                json.dumps(reply.payload).encode(),
+                "application/json; charset=utf-8",
+            )
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for key, value in reply.headers.items():
             self.send_header(key, value)

@@ -8,10 +8,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
+
+
+@dataclass
+class Reply:
+    """One HTTP answer of the local server.
+
+    ``payload`` is the JSON body (None: hang up without answering); ``text``, when set, is sent
+    as a plain-text body instead (Slack's upload URLs answer ``OK - <length>``).
+    """
+
+    status: int
+    payload: dict[str, Any] | None
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+
+
+def ok_reply(**payload: Any) -> Reply:
+    return Reply(200, {"ok": True, **payload})
+
+
+def error_reply(
+    status: int, error: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Reply:
+    return Reply(status, {"ok": False, "error": error, **extra}, headers or {})
 
 
 def parse_body(content_type: str, raw: bytes, query: str) -> dict[str, Any]:

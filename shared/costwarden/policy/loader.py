@@ -173,6 +173,10 @@ _REWORDED = {
     "int_parsing": "expected a whole number, got {value}",
     "literal_error": "must be one of {expected}, got {shown}",
     "greater_than_equal": "must be {ge:g} or more, got {shown}",
+    "less_than_equal": "must be {le:g} or less, got {shown}",
+    "too_short": "must have at least {min_length} item(s)",
+    "bool_type": "expected true or false, got {value}",
+    "bool_parsing": "expected true or false, got {value}",
 }
 
 

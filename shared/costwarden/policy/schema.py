@@ -1,4 +1,4 @@
-"""The policy schema, version 1: slack, teams and budget routing.
+"""The policy schema, version 1: slack, teams, budget routing and cost allocation.
 
 Compatibility rule: a later costwarden adds *sections* (schedules, tagging, safety rails) and
 *optional* fields to version 1; files that were valid stay valid. Only a change that would make
@@ -6,7 +6,8 @@ a valid file mean something else bumps ``version``. Unknown keys are errors ever
 typo or a section this build does not understand is refused rather than silently ignored: a
 policy rule that is not enforced is worse than a policy file that does not load.
 
-Cross-field rules (a route's team exists, no route is unreachable) are written over plain data
+Cross-field rules (a route's team exists, no route is unreachable, allocation names only known
+teams: ``policy/allocation.py``) are written over plain data
 (``cross_field_problems``) so the loader can report them alongside schema errors in one pass,
 even when other parts of the file are invalid; ``Policy`` re-checks them for policies built in
 Python.
@@ -30,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from costwarden.models.budget import Provider
+from costwarden.policy.allocation import AllocationSection, allocation_problems
 from costwarden.policy.fields import (
     Channel,
     Glob,
@@ -146,6 +148,9 @@ class Policy(_Section):
     slack: SlackSettings
     teams: dict[TeamName, Team] = Field(default_factory=dict)
     budgets: BudgetsSection = Field(default_factory=BudgetsSection)
+    allocation: AllocationSection | None = Field(
+        default=None, description="cost allocation to teams and the daily digest"
+    )
 
     @field_validator("version", mode="before")
     @classmethod
@@ -187,6 +192,12 @@ def cross_field_problems(data: object) -> list[tuple[Loc, str]]:
         return []
     teams = data.get("teams")
     known = sorted(_text(k) or "" for k in teams) if isinstance(teams, Mapping) else []
+    return _route_problems(data, teams, known) + allocation_problems(data, known)
+
+
+def _route_problems(
+    data: Mapping[str, object], teams: object, known: list[str]
+) -> list[tuple[Loc, str]]:
     budgets = data.get("budgets")
     routes = budgets.get("routes") if isinstance(budgets, Mapping) else None
     if not isinstance(routes, Sequence) or isinstance(routes, str):

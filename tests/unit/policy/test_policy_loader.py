@@ -198,8 +198,8 @@ def test_a_planned_section_is_refused_rather_than_ignored() -> None:
 
     assert problems == [
         "policy.yaml:14: schedules: section 'schedules' is not supported by this costwarden yet "
-        "(it reads: budgets, slack, teams, version); the file is refused rather than leave its "
-        "rules unenforced"
+        "(it reads: allocation, budgets, slack, teams, version); the file is refused rather than "
+        "leave its rules unenforced"
     ]
 
 
@@ -207,8 +207,8 @@ def test_an_unknown_section_suggests_the_closest_known_one() -> None:
     problems = problems_of(VALID + "budget: {}\n")
 
     assert problems == [
-        "policy.yaml:14: budget: unknown section 'budget' (known: budgets, slack, teams, "
-        "version); did you mean 'budgets'?"
+        "policy.yaml:14: budget: unknown section 'budget' (known: allocation, budgets, slack, "
+        "teams, version); did you mean 'budgets'?"
     ]
 
 

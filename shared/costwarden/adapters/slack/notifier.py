@@ -1,5 +1,11 @@
 """``SlackNotifier``: the ``Notifier`` port on the Slack Web API (``chat.postMessage``).
 
+Daily digests add a chart, uploaded with ``files_upload_v2`` (``files.getUploadURLExternal``, an
+HTTP POST of the bytes, ``files.completeUploadExternal``). That API takes channel *ids* only; the
+digest message is posted first and ``chat.postMessage`` answers with the channel's id, so a policy
+may keep using ``#names`` and no ``channels:read`` scope or ``conversations.list`` paging is
+needed.
+
 Delivery either succeeds or raises ``NotificationError``: the service releases its dedup claim on
 that error so the platform's redelivery can post later. A message that is silently dropped (the
 way Cloud Custodian's mailer drops HTTP 429s) would instead look like success.
@@ -26,7 +32,9 @@ from slack_sdk.http_retry import (
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from costwarden.adapters.slack.budget_blocks import render_budget_alert
+from costwarden.adapters.slack.digest_blocks import chart_alt_text, chart_comment, render_digest
 from costwarden.errors import NotificationError
+from costwarden.models.digest import DigestMessage, PostedDigest
 from costwarden.models.notification import BudgetAlertMessage, PostedMessage
 
 #: Longest Retry-After we are willing to sleep through inside one function invocation. Slack's
@@ -46,6 +54,15 @@ _HINTS = {
     "missing_scope": "the app lacks the chat:write scope; reinstall it from the manifest",
     "ratelimited": "Slack rate-limited the app past its retries; the platform will redeliver",
     "invalid_blocks": "Slack rejected the Block Kit payload (a costwarden bug: please report)",
+}
+# The same codes mean something else for a file upload.
+_UPLOAD_HINTS = {
+    **_HINTS,
+    "missing_scope": "the app lacks the files:write scope; reinstall it from the manifest",
+    "not_in_channel": "invite the bot to the channel (files need membership): /invite @costwarden",
+    "channel_not_found": "invite the bot to the channel: uploads need it to be a member",
+    "file_uploads_disabled": "the workspace disabled uploads; set allocation.digest.chart: none",
+    "invalid_arguments": "Slack refused the upload's arguments (a costwarden bug: please report)",
 }
 _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
 
@@ -83,12 +100,79 @@ class SlackNotifier:
             raise NotificationError(f"Slack accepted the post to {channel} but returned no ts")
         return PostedMessage(channel=posted_channel, ts=ts)
 
-    def _api_error_text(self, channel: str, err: SlackApiError) -> str:
+    # -- daily digests -----------------------------------------------------------------------
+    def post_digest(self, message: DigestMessage) -> PostedDigest:
+        """Post a digest and, unless ``message.chart`` is ``none``, upload its chart."""
+        posted = self.post_digest_message(message)
+        file_id = None
+        if message.chart != "none":
+            file_id = self.upload_digest_chart(message, posted=posted)
+        return PostedDigest(channel=posted.channel, ts=posted.ts, file_id=file_id)
+
+    def post_digest_message(self, message: DigestMessage) -> PostedMessage:
+        """The digest's Block Kit message. Returns the channel *id* and ts Slack answered."""
+        text, blocks = render_digest(message)
+        channel = message.channel
+        try:
+            response = self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as err:
+            raise NotificationError(self._api_error_text(channel, err)) from err
+        except (SlackClientError, OSError, HTTPException) as err:
+            detail = self._redact(f"{type(err).__name__}: {err}")
+            problem = f"could not reach Slack to post to {channel}: {detail}"
+            raise NotificationError(problem) from err
+        posted_channel, ts = response.get("channel"), response.get("ts")
+        if not isinstance(posted_channel, str) or not isinstance(ts, str):
+            raise NotificationError(f"Slack accepted the post to {channel} but returned no ts")
+        return PostedMessage(channel=posted_channel, ts=ts)
+
+    def upload_digest_chart(self, message: DigestMessage, *, posted: PostedMessage) -> str:
+        """Upload the digest's chart next to (or, ``chart: thread``, under) ``posted``.
+
+        ``posted.channel`` is the id ``chat.postMessage`` returned: ``files_upload_v2`` refuses
+        names. Returns the Slack file id.
+        """
+        # Imported here: matplotlib is the cost extra's and takes a while to import, so budget
+        # alert functions (which never draw) do not pay for it.
+        from costwarden.adapters.slack.chart import render_digest_chart
+
+        digest = message.digest
+        png = render_digest_chart(digest)
+        who = digest.team or "all-teams"
+        in_thread = message.chart == "thread"
+        try:
+            response = self._client.files_upload_v2(
+                channel=posted.channel,
+                file=png,
+                filename=f"costwarden-{who}-{digest.day.isoformat()}.png",
+                title=f"Daily cost, {digest.title}, {digest.day.isoformat()}",
+                alt_txt=chart_alt_text(digest),
+                initial_comment=None if in_thread else chart_comment(digest),
+                thread_ts=posted.ts if in_thread else None,
+            )
+        except SlackApiError as err:
+            text = self._api_error_text(posted.channel, err, hints=_UPLOAD_HINTS)
+            raise NotificationError(text.replace("the post to", "the chart upload to")) from err
+        except (SlackClientError, OSError, HTTPException) as err:
+            detail = self._redact(f"{type(err).__name__}: {err}")
+            problem = f"could not upload the chart to {posted.channel}: {detail}"
+            raise NotificationError(problem) from err
+        file = response.get("file")
+        file_id = file.get("id") if isinstance(file, dict) else None
+        if not isinstance(file_id, str):
+            raise NotificationError(f"Slack accepted the chart for {posted.channel} but no file id")
+        return file_id
+
+    def _api_error_text(
+        self, channel: str, err: SlackApiError, *, hints: dict[str, str] = _HINTS
+    ) -> str:
         data = err.response.data
         code = data.get("error") if isinstance(data, dict) else None
         code = str(code) if code else "unknown_error"
         text = f"Slack refused the post to {channel}: {code} (HTTP {err.response.status_code})"
-        hint = _HINTS.get(code)
+        hint = hints.get(code)
         if hint:
             text += f"; {hint}"
         return self._redact(text)

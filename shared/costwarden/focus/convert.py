@@ -1,0 +1,329 @@
+"""Convert billing export files to FOCUS 1.2 Parquet: read -> map -> check -> reconcile -> publish.
+
+``convert("aws-cur-legacy", [files], output=Path("focus"))`` writes
+
+    focus/provider=aws/billing_period=2025-11/part-0.parquet
+
+(or one Parquet file when ``output`` ends in ``.parquet``). Each billing period in the input
+replaces that period in the output and leaves the others alone, so a restated or redelivered
+export never duplicates rows.
+
+How it stays within one function's memory: DuckDB streams the mapping into Parquet once
+(``preserve_insertion_order=false``, optional ``memory_limit`` with spilling to
+``temp_directory``), into a staging folder next to the output. The checks, the row counts and
+the reconciliation then read that columnar staging copy, which is cheap. Only if all pass is
+anything published.
+
+Publishing a period is two renames on the same file system: the old period folder out, the new
+one in. A reader sees the old period or the new one, never half of either (for the instant
+between the renames, the period is absent). Nothing is published when any check error or
+reconciliation difference is found, and the staging folder is always removed.
+"""
+
+# ruff: noqa: S608 - this module builds SQL from schema constants, quoted identifiers and
+# quoted file paths; no value a user types becomes SQL text.
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from costwarden.focus import FocusConversionError, FocusInputError, FocusReconciliationError
+from costwarden.focus.checks import CheckReport, run_checks
+from costwarden.focus.engine import connect, typed_focus_sql
+from costwarden.focus.sources import SourceSpec, open_source
+
+RECONCILIATION_TOLERANCE = Decimal("0.01")
+
+STAGES: tuple[str, ...] = ("read", "map", "write", "check", "reconcile", "publish")
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A conversion reached ``stage`` (``step`` of ``total``); ``message`` says what it does."""
+
+    stage: str
+    step: int
+    total: int
+    message: str
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    """One published billing period."""
+
+    provider: str
+    billing_period: str  # YYYY-MM
+    rows: int
+    billed_cost: Decimal  # SUM(BilledCost) of the written rows
+    source_total: Decimal  # the source's invoice-basis total for the period
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    source: str
+    output: Path
+    rows: int
+    periods: tuple[PeriodResult, ...]
+    files: tuple[Path, ...]
+    checks: CheckReport
+
+    @property
+    def billed_cost_by_period(self) -> dict[str, Decimal]:
+        return {p.billing_period: p.billed_cost for p in self.periods}
+
+
+def convert(
+    source: str,
+    inputs: Sequence[Path | str],
+    *,
+    output: Path | str,
+    progress: ProgressCallback | None = None,
+    memory_limit: str | None = None,
+    temp_directory: Path | str | None = None,
+    threads: int | None = None,
+) -> ConvertResult:
+    """Convert ``inputs`` (raw export files of ``source``) to FOCUS Parquet at ``output``.
+
+    Raises FocusInputError (unreadable or unknown input), FocusConversionError (check errors;
+    ``.report`` has the details) or FocusReconciliationError (BilledCost differs from the
+    source's invoice total by more than 0.01 in a period). In each case nothing is published.
+    """
+    out = Path(output)
+    single_file = out.suffix.lower() == ".parquet"
+    if single_file and out.is_dir():
+        raise FocusInputError(f"{out}: is a folder; a .parquet output must be a file")
+    if not single_file and out.exists() and not out.is_dir():
+        raise FocusInputError(f"{out}: exists and is not a folder")
+    notify = _Notifier(progress)
+    parent = out.parent if out.parent != Path("") else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
+    spill = Path(temp_directory) if temp_directory else Path(tempfile.mkdtemp(prefix="cw-duckdb-"))
+    con = connect(memory_limit=memory_limit, temp_directory=spill, threads=threads)
+    try:
+        notify("read", "checking the input files")
+        opened = open_source(con, source, inputs)
+        notify("map", f"mapping {source} to FOCUS 1.2")
+        focus_sql = typed_focus_sql(con, source)
+        notify("write", "writing Parquet to a staging folder")
+        staged_file, staged = _write_staging(con, focus_sql, staging)
+        notify("check", "checking every row")
+        report = run_checks(con, staged)
+        if not report.ok:
+            raise FocusConversionError(
+                "converted rows fail FOCUS checks; nothing was written:\n" + report.summary(),
+                report,
+            )
+        notify("reconcile", "reconciling BilledCost with the source's invoice total")
+        periods = reconcile(con, staged, opened.spec, report)
+        notify("publish", f"publishing {len(periods)} billing period(s)")
+        if not single_file:
+            _split_periods(con, staged_file, periods, staging)
+        published = _publish(periods, staging, out, single_file=single_file)
+    except duckdb.Error as exc:
+        raise FocusInputError(f"cannot convert {_names(inputs)}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        if not temp_directory:
+            shutil.rmtree(spill, ignore_errors=True)
+    files = tuple(f for p in published for f in p.files)
+    return ConvertResult(
+        source=source,
+        output=out,
+        rows=sum(p.rows for p in published),
+        periods=tuple(published),
+        files=files,
+        checks=report,
+    )
+
+
+class _Notifier:
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self.callback = callback
+
+    def __call__(self, stage: str, message: str) -> None:
+        if self.callback is not None:
+            self.callback(ProgressEvent(stage, STAGES.index(stage) + 1, len(STAGES), message))
+
+
+def _names(inputs: Sequence[Path | str]) -> str:
+    names = [Path(p).name for p in inputs]
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _write_staging(
+    con: duckdb.DuckDBPyConnection, focus_sql: str, staging: Path
+) -> tuple[Path, str]:
+    """Stream the FOCUS rows into one staging Parquet file; return it and a relation over it.
+
+    One file, not PARTITION_BY: most exports hold one billing period, and partitioning while
+    writing costs DuckDB about half the write again. A multi-period input is split afterwards
+    from this columnar copy, which is cheap (``_split_periods``).
+    """
+    staging.mkdir(parents=True)
+    target = staging / "focus.parquet"
+    con.execute(f"COPY ({focus_sql}) TO {_literal(target)} ({_PARQUET})")
+    return target, f"read_parquet({_literal(target)})"
+
+
+_PARQUET = "FORMAT parquet, COMPRESSION zstd"
+
+
+def _split_periods(
+    con: duckdb.DuckDBPyConnection, staged: Path, periods: Sequence[PeriodTotals], staging: Path
+) -> None:
+    """Lay the staged rows out as ``provider=<p>/billing_period=<YYYY-MM>/part-0.parquet``."""
+    if len(periods) == 1:
+        folder = staging / periods[0].relative
+        folder.mkdir(parents=True)
+        os.rename(staged, folder / "part-0.parquet")
+        return
+    provider = periods[0].provider
+    con.execute(
+        f"COPY (SELECT *, '{provider}' AS provider, strftime(BillingPeriodStart, '%Y-%m') "
+        f"AS billing_period FROM read_parquet({_literal(staged)})) TO "
+        f"{_literal(staging / 'periods')} ({_PARQUET}, PARTITION_BY (provider, billing_period), "
+        "FILENAME_PATTERN 'part-{i}')"
+    )
+    for period in periods:
+        os.renames(staging / "periods" / period.relative, staging / period.relative)
+    staged.unlink()
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """Rows and SUM(BilledCost) of one period as written, and the source's invoice total."""
+
+    provider: str
+    billing_period: str
+    rows: int
+    billed_cost: Decimal
+    source_total: Decimal
+
+    @property
+    def relative(self) -> Path:
+        return Path(f"provider={self.provider}") / f"billing_period={self.billing_period}"
+
+
+def period_key_sql(expr: str) -> str:
+    """``YYYY-MM`` from a billing period written as ISO date/time, M/D/YYYY or YYYYMM."""
+    v = f"TRIM(CAST({expr} AS VARCHAR))"
+    return (
+        f"CASE WHEN regexp_matches({v}, '^[0-9]{{4}}-[0-9]{{2}}') THEN substr({v}, 1, 7) "
+        f"WHEN regexp_matches({v}, '^[0-9]{{6}}$') "
+        f"THEN substr({v}, 1, 4) || '-' || substr({v}, 5, 2) "
+        f"WHEN regexp_matches({v}, '^[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') THEN "
+        f"regexp_extract({v}, '^[0-9]{{1,2}}/[0-9]{{1,2}}/([0-9]{{4}})', 1) || '-' || "
+        f"lpad(regexp_extract({v}, '^([0-9]{{1,2}})/', 1), 2, '0') END"
+    )
+
+
+def reconcile(
+    con: duckdb.DuckDBPyConnection,
+    staged: str,
+    spec: SourceSpec,
+    report: CheckReport | None = None,
+) -> list[PeriodTotals]:
+    """Per period: rows and SUM(BilledCost) of ``staged`` (FOCUS rows) vs the invoice-basis
+    total of the view ``src``; FocusReconciliationError when a period differs by > 0.01."""
+    written = {
+        str(period): (int(rows), Decimal(total or 0))
+        for period, rows, total in con.execute(
+            f"SELECT strftime(BillingPeriodStart, '%Y-%m'), count(*), sum(BilledCost) "
+            f"FROM {staged} GROUP BY 1"
+        ).fetchall()
+    }
+    expected = {
+        str(period): Decimal(total or 0)
+        for period, total in con.execute(
+            f"SELECT {period_key_sql(spec.billing_period_sql)}, "
+            f"sum(CAST({spec.invoice_cost_sql} AS DECIMAL(38, 10))) FROM src GROUP BY 1"
+        ).fetchall()
+    }
+    if not written:
+        raise FocusInputError("the input files hold no rows: nothing to convert")
+    periods = []
+    differences = []
+    for period in sorted(set(written) | set(expected)):
+        rows, billed = written.get(period, (0, Decimal(0)))
+        source_total = expected.get(period, Decimal(0))
+        if abs(billed - source_total) > RECONCILIATION_TOLERANCE:
+            differences.append(
+                f"{period}: SUM(BilledCost) {billed:f} vs source total {source_total:f} "
+                f"(difference {billed - source_total:f})"
+            )
+        periods.append(PeriodTotals(spec.provider, period, rows, billed, source_total))
+    if differences:
+        raise FocusReconciliationError(
+            "BilledCost does not reconcile with the source's invoice total; nothing was "
+            "written:\n" + "\n".join(differences),
+            report,
+        )
+    return periods
+
+
+def _publish(
+    periods: Sequence[PeriodTotals], staging: Path, out: Path, *, single_file: bool
+) -> list[PeriodResult]:
+    """Move the staged periods into place (see the module doc for the guarantees)."""
+    results = []
+    if single_file:
+        os.replace(staging / "focus.parquet", out)
+        return [
+            PeriodResult(
+                p.provider, p.billing_period, p.rows, p.billed_cost, p.source_total, (out,)
+            )
+            for p in periods
+        ]
+    out.mkdir(parents=True, exist_ok=True)
+    retired = staging / "retired"
+    for p in periods:
+        relative = p.relative
+        staged = staging / relative
+        final = out / relative
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            (retired / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.rename(final, retired / relative)
+        os.rename(staged, final)
+        files = tuple(sorted(final.glob("*.parquet")))
+        results.append(
+            PeriodResult(p.provider, p.billing_period, p.rows, p.billed_cost, p.source_total, files)
+        )
+    return results
+
+
+__all__ = [
+    "STAGES",
+    "ConvertResult",
+    "PeriodResult",
+    "PeriodTotals",
+    "ProgressCallback",
+    "ProgressEvent",
+    "convert",
+    "period_key_sql",
+    "reconcile",
+]

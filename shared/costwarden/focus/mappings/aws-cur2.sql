@@ -1,0 +1,581 @@
+-- AWS Data Exports CUR 2.0 (snake_case columns; Parquet or gzip CSV) -> FOCUS 1.2 Cost and Usage.
+--
+-- Input: the relation `src`, every raw column AS VARCHAR (nulls NULL). The map columns
+-- `resource_tags`, `product`, `cost_category` and `discount` arrive as JSON object text (the CSV
+-- flavour writes them so; the reader turns Parquet MAPs into JSON). Columns an export left out
+-- must exist as NULL (the reader adds the columns this mapping references).
+--
+-- Rows: one FOCUS row per CUR line item, plus one "unused commitment" Usage row for every RIFee
+-- and SavingsPlanRecurringFee line whose commitment was not fully used (CTE `rows_out`), the way
+-- FOCUS separates a commitment's purchase from its unused part; SavingsPlanNegation lines are
+-- left out: each only cancels its SavingsPlanCoveredUsage line's on-demand cost on the invoice,
+-- and FOCUS bills that covered usage at 0 instead.
+-- Costs (amortization as AWS's own formulas / the CID dashboards compute it):
+--   BilledCost    = line_item_unblended_cost, except SavingsPlanCoveredUsage (0: the plan is
+--                   billed by its fee lines) and the synthetic unused rows (0).
+--                   => SUM(BilledCost) = SUM(line_item_unblended_cost), the invoice basis
+--                   (covered usage + its negation net to 0 in CUR).
+--   EffectiveCost = reservation_effective_cost (DiscountedUsage),
+--                   savings_plan_savings_plan_effective_cost (SavingsPlanCoveredUsage),
+--                   0 for commitment fees (RIFee, SavingsPlanRecurringFee, SavingsPlanUpfrontFee,
+--                   the RI upfront Fee),
+--                   the unused amount on the synthetic unused rows
+--                   (reservation_unused_amortized_upfront_fee_for_billing_period +
+--                   reservation_unused_recurring_fee; savings_plan_total_commitment_to_date -
+--                   savings_plan_used_commitment), otherwise the unblended cost.
+-- Charge categories: Usage/DiscountedUsage/SavingsPlanCoveredUsage -> Usage;
+-- Fee/RIFee/SavingsPlanUpfrontFee/SavingsPlanRecurringFee -> Purchase; Tax -> Tax;
+-- Credit/Refund and the negotiated discounts (EdpDiscount, PrivateRateDiscount, BundledDiscount,
+-- Discount, DistributorDiscount, RiVolumeDiscount) -> Credit; anything new -> Adjustment.
+-- Units: CUR's abbreviations are spelled out in FOCUS Unit Format (Hrs -> Hours, GB-Mo ->
+-- GB-Months).
+-- Tags: resource_tags keys come normalized (`user_team`, `aws_created_by`): user tags lose the
+-- `user_`/`user:` prefix, AWS tags keep theirs as `aws:` (`aws:created_by`).
+WITH n AS (
+    SELECT
+        src."bill_payer_account_id" AS payer_account_id,
+        src."bill_payer_account_name" AS payer_account_name,
+        src."bill_billing_period_start_date" AS bp_start_raw,
+        src."bill_billing_period_end_date" AS bp_end_raw,
+        src."bill_invoice_id" AS invoice_id,
+        src."bill_invoicing_entity" AS invoicing_entity,
+        src."bill_billing_entity" AS billing_entity,
+        src."line_item_usage_account_id" AS usage_account_id,
+        src."line_item_usage_account_name" AS usage_account_name,
+        src."line_item_line_item_type" AS line_item_type,
+        src."line_item_usage_start_date" AS usage_start_raw,
+        src."line_item_usage_end_date" AS usage_end_raw,
+        src."line_item_product_code" AS product_code,
+        src."line_item_usage_type" AS usage_type,
+        src."line_item_operation" AS operation,
+        src."line_item_line_item_description" AS description,
+        src."line_item_resource_id" AS resource_id,
+        src."line_item_availability_zone" AS availability_zone,
+        src."line_item_legal_entity" AS legal_entity,
+        UPPER(TRIM(src."line_item_currency_code")) AS currency,
+        UPPER(TRIM(src."pricing_currency")) AS pricing_currency,
+        -- Units in FOCUS Unit Format: CUR's "Hrs", "GB-Mo", "LCU-Hrs" become "Hours",
+        -- "GB-Months", "LCU-Hours"; units already in the format pass unchanged.
+        CASE
+            WHEN src."pricing_unit" IN ('Hrs', 'Hr', 'hrs', 'hours') THEN 'Hours'
+            WHEN src."pricing_unit" LIKE '%-Hrs' THEN SUBSTRING(src."pricing_unit", 1, LENGTH(src."pricing_unit") - 4) || '-Hours'
+            WHEN src."pricing_unit" LIKE '%-Hr' THEN SUBSTRING(src."pricing_unit", 1, LENGTH(src."pricing_unit") - 3) || '-Hours'
+            WHEN src."pricing_unit" LIKE '%-Mo' THEN SUBSTRING(src."pricing_unit", 1, LENGTH(src."pricing_unit") - 3) || '-Months'
+            WHEN src."pricing_unit" LIKE '%-Month' THEN SUBSTRING(src."pricing_unit", 1, LENGTH(src."pricing_unit") - 6) || '-Months'
+            WHEN src."pricing_unit" LIKE '%-Day' THEN SUBSTRING(src."pricing_unit", 1, LENGTH(src."pricing_unit") - 4) || '-Days'
+            WHEN src."pricing_unit" LIKE '%-Second' THEN SUBSTRING(src."pricing_unit", 1, LENGTH(src."pricing_unit") - 7) || '-Seconds'
+            ELSE src."pricing_unit"
+        END AS pricing_unit,
+        src."pricing_term" AS pricing_term,
+        src."pricing_rate_code" AS pricing_rate_code,
+        src."pricing_rate_id" AS pricing_rate_id,
+        src."product_sku" AS product_sku,
+        src."product_servicecode" AS servicecode,
+        src."product_product_family" AS product_family,
+        src."product_region_code" AS region_code,
+        src."product_location" AS product_location,
+        src."product" AS product_json,
+        src."resource_tags" AS tags_json,
+        src."cost_category" AS cost_category_json,
+        src."discount" AS discount_json,
+        src."reservation_reservation_a_r_n" AS reservation_arn,
+        src."savings_plan_savings_plan_a_r_n" AS savings_plan_arn,
+        src."capacity_reservation_capacity_reservation_a_r_n" AS capacity_reservation_arn,
+        src."capacity_reservation_capacity_reservation_status" AS capacity_reservation_status,
+        TRY_CAST(TRIM(src."line_item_unblended_cost") AS DECIMAL(38, 10)) AS unblended_cost,
+        TRY_CAST(TRIM(src."line_item_unblended_rate") AS DECIMAL(38, 10)) AS unblended_rate,
+        TRY_CAST(TRIM(src."line_item_usage_amount") AS DECIMAL(38, 10)) AS usage_amount,
+        TRY_CAST(TRIM(src."pricing_public_on_demand_rate") AS DECIMAL(38, 10)) AS public_rate,
+        TRY_CAST(TRIM(src."pricing_public_on_demand_cost") AS DECIMAL(38, 10)) AS public_cost,
+        TRY_CAST(TRIM(src."reservation_effective_cost") AS DECIMAL(38, 10)) AS ri_effective_cost,
+        TRY_CAST(TRIM(src."reservation_unused_amortized_upfront_fee_for_billing_period") AS DECIMAL(38, 10))
+            AS ri_unused_upfront,
+        TRY_CAST(TRIM(src."reservation_unused_recurring_fee") AS DECIMAL(38, 10)) AS ri_unused_recurring,
+        TRY_CAST(TRIM(src."reservation_unused_quantity") AS DECIMAL(38, 10)) AS ri_unused_quantity,
+        TRY_CAST(TRIM(src."savings_plan_savings_plan_effective_cost") AS DECIMAL(38, 10))
+            AS sp_effective_cost,
+        TRY_CAST(TRIM(src."savings_plan_total_commitment_to_date") AS DECIMAL(38, 10))
+            AS sp_total_commitment,
+        TRY_CAST(TRIM(src."savings_plan_used_commitment") AS DECIMAL(38, 10)) AS sp_used_commitment
+    FROM src
+),
+
+-- Timestamps: ISO with Z (CSV), "YYYY-MM-DD HH:MM:SS[.fff]" without zone (Parquet read without a
+-- time zone; AWS writes UTC) or with an offset. A value without a zone is UTC, whatever the
+-- session's time zone.
+t AS (
+    SELECT
+        n.*,
+        CASE
+            WHEN line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage') THEN 'Usage'
+            WHEN line_item_type IN ('Fee', 'RIFee', 'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee')
+                THEN 'Purchase'
+            WHEN line_item_type = 'Tax' THEN 'Tax'
+            WHEN line_item_type IN (
+                'Credit', 'Refund', 'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount',
+                'Discount', 'DistributorDiscount', 'RiVolumeDiscount'
+            ) THEN 'Credit'
+            ELSE 'Adjustment'
+        END AS category,
+        CASE
+            WHEN NULLIF(savings_plan_arn, '') IS NOT NULL
+                AND line_item_type IN (
+                    'SavingsPlanCoveredUsage', 'SavingsPlanUpfrontFee',
+                    'SavingsPlanRecurringFee'
+                )
+                THEN savings_plan_arn
+            WHEN NULLIF(reservation_arn, '') IS NOT NULL
+                AND line_item_type IN ('DiscountedUsage', 'RIFee', 'Fee')
+                THEN reservation_arn
+        END AS commitment_id,
+        TRY_CAST(
+            CASE
+                WHEN REGEXP_MATCHES(TRIM(bp_start_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+                    THEN TRIM(bp_start_raw) || 'T00:00:00Z'
+                WHEN REGEXP_MATCHES(TRIM(bp_start_raw), '(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$')
+                    THEN TRIM(bp_start_raw)
+                ELSE TRIM(bp_start_raw) || 'Z'
+            END AS TIMESTAMPTZ
+        ) AS bp_start,
+        TRY_CAST(
+            CASE
+                WHEN REGEXP_MATCHES(TRIM(bp_end_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+                    THEN TRIM(bp_end_raw) || 'T00:00:00Z'
+                WHEN REGEXP_MATCHES(TRIM(bp_end_raw), '(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$')
+                    THEN TRIM(bp_end_raw)
+                ELSE TRIM(bp_end_raw) || 'Z'
+            END AS TIMESTAMPTZ
+        ) AS bp_end,
+        TRY_CAST(
+            CASE
+                WHEN REGEXP_MATCHES(TRIM(usage_start_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+                    THEN TRIM(usage_start_raw) || 'T00:00:00Z'
+                WHEN REGEXP_MATCHES(TRIM(usage_start_raw), '(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$')
+                    THEN TRIM(usage_start_raw)
+                ELSE TRIM(usage_start_raw) || 'Z'
+            END AS TIMESTAMPTZ
+        ) AS usage_start,
+        TRY_CAST(
+            CASE
+                WHEN REGEXP_MATCHES(TRIM(usage_end_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+                    THEN TRIM(usage_end_raw) || 'T00:00:00Z'
+                WHEN REGEXP_MATCHES(TRIM(usage_end_raw), '(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$')
+                    THEN TRIM(usage_end_raw)
+                ELSE TRIM(usage_end_raw) || 'Z'
+            END AS TIMESTAMPTZ
+        ) AS usage_end,
+        CASE
+            WHEN line_item_type = 'RIFee'
+                THEN COALESCE(ri_unused_upfront, 0) + COALESCE(ri_unused_recurring, 0)
+            WHEN line_item_type = 'SavingsPlanRecurringFee'
+                THEN COALESCE(sp_total_commitment, 0) - COALESCE(sp_used_commitment, 0)
+            ELSE 0
+        END AS unused_amount
+    FROM n
+),
+
+-- One row per line item ('line'), plus the unused part of each commitment fee ('unused').
+-- A join with a two-row list rather than a UNION of two scans: every CTE is read once, so the
+-- engine streams the export instead of materializing it.
+rows_out AS (
+    SELECT t.*, k.row_kind
+    FROM t
+    CROSS JOIN (VALUES ('line'), ('unused')) AS k(row_kind)
+    WHERE (k.row_kind = 'line' AND COALESCE(t.line_item_type, '') <> 'SavingsPlanNegation')
+        OR (
+            k.row_kind = 'unused'
+            AND t.line_item_type IN ('RIFee', 'SavingsPlanRecurringFee')
+            AND t.unused_amount <> 0
+        )
+),
+
+c AS (
+    SELECT
+        rows_out.*,
+        CASE WHEN row_kind = 'unused' THEN 'Usage' ELSE category END AS charge_category,
+        CASE
+            WHEN row_kind = 'unused' THEN CAST(0 AS DECIMAL(38, 10))
+            WHEN line_item_type = 'SavingsPlanCoveredUsage' THEN CAST(0 AS DECIMAL(38, 10))
+            ELSE unblended_cost
+        END AS billed_cost,
+        CASE
+            WHEN row_kind = 'unused' THEN unused_amount
+            WHEN line_item_type = 'DiscountedUsage' THEN COALESCE(ri_effective_cost, 0)
+            WHEN line_item_type = 'SavingsPlanCoveredUsage' THEN COALESCE(sp_effective_cost, 0)
+            WHEN line_item_type IN (
+                'RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee'
+            ) THEN CAST(0 AS DECIMAL(38, 10))
+            WHEN line_item_type = 'Fee' AND NULLIF(reservation_arn, '') IS NOT NULL
+                THEN CAST(0 AS DECIMAL(38, 10))
+            ELSE unblended_cost
+        END AS effective_cost,
+        -- A purchase's own rate is its list price when AWS gives no public on-demand rate.
+        CASE
+            WHEN row_kind = 'line' AND category = 'Usage' THEN public_rate
+            WHEN row_kind = 'line' AND category = 'Purchase' THEN COALESCE(public_rate, unblended_rate)
+        END AS list_unit_price,
+        -- Negotiated price before commitment discounts: a covered line's own rate is the
+        -- commitment's, so the public rate stands in for it there.
+        CASE
+            WHEN row_kind = 'unused' OR category NOT IN ('Usage', 'Purchase') THEN NULL
+            WHEN line_item_type IN ('DiscountedUsage', 'SavingsPlanCoveredUsage')
+                THEN public_rate
+            ELSE unblended_rate
+        END AS contracted_unit_price,
+        -- "ServiceCategory|ServiceSubcategory": by product code (the `services` list below); EC2
+        -- also bills volumes, snapshots and data transfer, told apart by the product family.
+        CASE
+            WHEN LOWER(COALESCE(product_family, '')) = 'data transfer' THEN 'Networking|Network Connectivity'
+            WHEN LOWER(product_code) = 'amazonec2'
+                AND LOWER(COALESCE(product_family, '')) IN ('storage', 'storage snapshot', 'provisioned throughput', 'system operation')
+                THEN 'Storage|Block Storage'
+            ELSE COALESCE(services.pair, 'Other|Other (Other)')
+        END AS service_pair,
+        -- Unused commitment: reservation hours, or the unused savings plan amount (in money).
+        CASE
+            WHEN row_kind = 'unused' AND line_item_type = 'RIFee' THEN COALESCE(ri_unused_quantity, unused_amount)
+            WHEN row_kind = 'unused' THEN unused_amount
+            WHEN category IN ('Usage', 'Purchase') THEN usage_amount
+        END AS pricing_quantity,
+        CASE
+            WHEN row_kind = 'unused' AND line_item_type = 'RIFee' AND ri_unused_quantity IS NOT NULL
+                THEN COALESCE(pricing_unit, 'Hours')
+            WHEN row_kind = 'unused' THEN currency
+            ELSE pricing_unit
+        END AS pricing_unit_out
+    FROM rows_out
+    -- A lookup join, not a long CASE: one hash probe per row whatever the list's length.
+    LEFT JOIN (
+        VALUES
+        ('amazonec2', 'Compute|Virtual Machines'),
+        ('amazonlightsail', 'Compute|Virtual Machines'),
+        ('amazonec2capacityblocks', 'Compute|Virtual Machines'),
+        ('awsoutposts', 'Compute|Virtual Machines'),
+        ('awslambda', 'Compute|Serverless Compute'),
+        ('amazonecs', 'Compute|Containers'),
+        ('amazoneks', 'Compute|Containers'),
+        ('amazonworkspaces', 'Compute|End User Computing'),
+        ('amazonappstream', 'Compute|End User Computing'),
+        ('awselasticbeanstalk', 'Compute|Other (Compute)'),
+        ('awsbatch', 'Compute|Other (Compute)'),
+        ('amazons3', 'Storage|Object Storage'),
+        ('amazonglacier', 'Storage|Object Storage'),
+        ('amazons3glacierdeeparchive', 'Storage|Object Storage'),
+        ('amazonefs', 'Storage|File Storage'),
+        ('amazonfsx', 'Storage|File Storage'),
+        ('awsbackup', 'Storage|Backup Storage'),
+        ('awsstoragegateway', 'Storage|Other (Storage)'),
+        ('awstransfer', 'Storage|Other (Storage)'),
+        ('awsdatasync', 'Storage|Other (Storage)'),
+        ('amazonrds', 'Databases|Relational Databases'),
+        ('amazondynamodb', 'Databases|NoSQL Databases'),
+        ('amazondocdb', 'Databases|NoSQL Databases'),
+        ('amazonneptune', 'Databases|NoSQL Databases'),
+        ('amazonmcs', 'Databases|NoSQL Databases'),
+        ('amazonkeyspaces', 'Databases|NoSQL Databases'),
+        ('amazonelasticache', 'Databases|Caching'),
+        ('amazonmemorydb', 'Databases|Caching'),
+        ('amazontimestream', 'Databases|Time Series Databases'),
+        ('amazonredshift', 'Databases|Data Warehouses'),
+        ('amazoncloudfront', 'Networking|Content Delivery'),
+        ('awselb', 'Networking|Application Networking'),
+        ('awsdirectconnect', 'Networking|Network Connectivity'),
+        ('awsvpn', 'Networking|Network Connectivity'),
+        ('awsdatatransfer', 'Networking|Network Connectivity'),
+        ('awscloudwan', 'Networking|Network Connectivity'),
+        ('amazonroute53', 'Networking|Network Routing'),
+        ('awsglobalaccelerator', 'Networking|Network Routing'),
+        ('amazonvpc', 'Networking|Network Infrastructure'),
+        ('amazonathena', 'Analytics|Data Processing'),
+        ('elasticmapreduce', 'Analytics|Data Processing'),
+        ('amazonemr', 'Analytics|Data Processing'),
+        ('awsglue', 'Analytics|Data Processing'),
+        ('awslakeformation', 'Analytics|Data Processing'),
+        ('amazonkinesis', 'Analytics|Streaming Analytics'),
+        ('amazonkinesisfirehose', 'Analytics|Streaming Analytics'),
+        ('amazonkinesisanalytics', 'Analytics|Streaming Analytics'),
+        ('amazonmsk', 'Analytics|Streaming Analytics'),
+        ('amazonquicksight', 'Analytics|Business Intelligence'),
+        ('amazones', 'Analytics|Search'),
+        ('amazonopensearchservice', 'Analytics|Search'),
+        ('amazondatazone', 'Analytics|Other (Analytics)'),
+        ('amazonsagemaker', 'AI and Machine Learning|Machine Learning'),
+        ('amazonbedrock', 'AI and Machine Learning|Generative AI'),
+        ('amazonq', 'AI and Machine Learning|Generative AI'),
+        ('amazoncomprehend', 'AI and Machine Learning|Natural Language Processing'),
+        ('amazontranslate', 'AI and Machine Learning|Natural Language Processing'),
+        ('amazontranscribe', 'AI and Machine Learning|Natural Language Processing'),
+        ('amazonpolly', 'AI and Machine Learning|Natural Language Processing'),
+        ('amazonlex', 'AI and Machine Learning|Natural Language Processing'),
+        ('amazonkendra', 'AI and Machine Learning|Natural Language Processing'),
+        ('amazonrekognition', 'AI and Machine Learning|Other (AI and Machine Learning)'),
+        ('amazontextract', 'AI and Machine Learning|Other (AI and Machine Learning)'),
+        ('amazonpersonalize', 'AI and Machine Learning|Other (AI and Machine Learning)'),
+        ('amazonforecast', 'AI and Machine Learning|Other (AI and Machine Learning)'),
+        ('awsqueueservice', 'Integration|Messaging'),
+        ('amazonsns', 'Integration|Messaging'),
+        ('amazonmq', 'Integration|Messaging'),
+        ('awsevents', 'Integration|Workflow Orchestration'),
+        ('amazonstates', 'Integration|Workflow Orchestration'),
+        ('amazonmwaa', 'Integration|Workflow Orchestration'),
+        ('awsappflow', 'Integration|Workflow Orchestration'),
+        ('amazonapigateway', 'Integration|API Management'),
+        ('awsappsync', 'Integration|API Management'),
+        ('amazoncloudwatch', 'Management and Governance|Observability'),
+        ('amazonmanagedgrafana', 'Management and Governance|Observability'),
+        ('amazonprometheus', 'Management and Governance|Observability'),
+        ('awscloudtrail', 'Management and Governance|Compliance'),
+        ('awsconfig', 'Management and Governance|Compliance'),
+        ('awscontroltower', 'Management and Governance|Compliance'),
+        ('awssupportbusiness', 'Management and Governance|Support'),
+        ('awssupportenterprise', 'Management and Governance|Support'),
+        ('awssupportdeveloper', 'Management and Governance|Support'),
+        ('awscostexplorer', 'Management and Governance|Cost Management'),
+        ('awssystemsmanager', 'Management and Governance|Other (Management and Governance)'),
+        ('awsservicecatalog', 'Management and Governance|Other (Management and Governance)'),
+        ('awscloudformation', 'Management and Governance|Other (Management and Governance)'),
+        ('awsorganizations', 'Management and Governance|Other (Management and Governance)'),
+        ('awskms', 'Security|Secret Management'),
+        ('awssecretsmanager', 'Security|Secret Management'),
+        ('awscertificatemanager', 'Security|Secret Management'),
+        ('awscloudhsm', 'Security|Secret Management'),
+        ('amazonguardduty', 'Security|Threat Detection and Response'),
+        ('awssecurityhub', 'Security|Threat Detection and Response'),
+        ('amazoninspector', 'Security|Threat Detection and Response'),
+        ('amazoninspectorv2', 'Security|Threat Detection and Response'),
+        ('amazonmacie', 'Security|Threat Detection and Response'),
+        ('amazondetective', 'Security|Threat Detection and Response'),
+        ('awsshield', 'Security|Other (Security)'),
+        ('awswaf', 'Security|Other (Security)'),
+        ('awsnetworkfirewall', 'Security|Other (Security)'),
+        ('amazoncognito', 'Identity|Identity and Access Management'),
+        ('awsdirectoryservice', 'Identity|Identity and Access Management'),
+        ('awsiamidentitycenter', 'Identity|Identity and Access Management'),
+        ('awscodebuild', 'Developer Tools|Continuous Integration and Deployment'),
+        ('awscodepipeline', 'Developer Tools|Continuous Integration and Deployment'),
+        ('awscodedeploy', 'Developer Tools|Continuous Integration and Deployment'),
+        ('awscodecommit', 'Developer Tools|Source Code Management'),
+        ('awscloud9', 'Developer Tools|Development Environments'),
+        ('amazonecr', 'Developer Tools|Other (Developer Tools)'),
+        ('awscodeartifact', 'Developer Tools|Other (Developer Tools)'),
+        ('awsxray', 'Developer Tools|Other (Developer Tools)'),
+        ('awsamplify', 'Developer Tools|Other (Developer Tools)'),
+        ('awsiot', 'Internet of Things|IoT Platforms'),
+        ('awsgreengrass', 'Internet of Things|IoT Platforms'),
+        ('awsiotevents', 'Internet of Things|IoT Platforms'),
+        ('awsiotanalytics', 'Internet of Things|IoT Analytics'),
+        ('amazonivs', 'Media|Media Streaming'),
+        ('awselementalmediaconvert', 'Media|Media Streaming'),
+        ('awselementalmedialive', 'Media|Media Streaming'),
+        ('awselementalmediapackage', 'Media|Media Streaming'),
+        ('amazonkinesisvideo', 'Media|Media Streaming'),
+        ('awsdatabasemigrationsvc', 'Migration|Data Migration'),
+        ('awsmigrationhub', 'Migration|Resource Migration'),
+        ('awsapplicationmigrationsvc', 'Migration|Resource Migration'),
+        ('amazonconnect', 'Business Applications|Productivity and Collaboration'),
+        ('amazonchime', 'Business Applications|Productivity and Collaboration'),
+        ('amazonworkmail', 'Business Applications|Productivity and Collaboration'),
+        ('amazonworkdocs', 'Business Applications|Productivity and Collaboration'),
+        ('amazonses', 'Business Applications|Other (Business Applications)')
+    ) AS services(code, pair) ON services.code = LOWER(rows_out.product_code)
+)
+
+SELECT
+    CAST(NULLIF(TRIM(availability_zone), '') AS VARCHAR) AS "AvailabilityZone",
+    CAST(billed_cost AS DECIMAL(38, 10)) AS "BilledCost",
+    CAST(payer_account_id AS VARCHAR) AS "BillingAccountId",
+    CAST(payer_account_name AS VARCHAR) AS "BillingAccountName",
+    CAST('Billing Account' AS VARCHAR) AS "BillingAccountType",
+    CAST(currency AS VARCHAR) AS "BillingCurrency",
+    CAST(bp_end AS TIMESTAMPTZ) AS "BillingPeriodEnd",
+    CAST(bp_start AS TIMESTAMPTZ) AS "BillingPeriodStart",
+    CAST(CASE WHEN row_kind = 'line' THEN NULLIF(capacity_reservation_arn, '') END AS VARCHAR)
+        AS "CapacityReservationId",
+    CAST(
+        CASE
+            WHEN row_kind = 'line' AND NULLIF(capacity_reservation_arn, '') IS NOT NULL
+                THEN CASE
+                    WHEN LOWER(capacity_reservation_status) LIKE 'unused%' THEN 'Unused'
+                    WHEN LOWER(capacity_reservation_status) LIKE 'used%' THEN 'Used'
+                END
+        END AS VARCHAR
+    ) AS "CapacityReservationStatus",
+    CAST(charge_category AS VARCHAR) AS "ChargeCategory",
+    CAST(NULL AS VARCHAR) AS "ChargeClass",
+    CAST(
+        CASE
+            WHEN row_kind = 'unused' THEN 'Unused commitment: ' || COALESCE(description, line_item_type)
+            ELSE description
+        END AS VARCHAR
+    ) AS "ChargeDescription",
+    CAST(
+        CASE
+            WHEN row_kind = 'unused' THEN 'Usage-Based'
+            WHEN line_item_type IN ('RIFee', 'SavingsPlanRecurringFee') THEN 'Recurring'
+            WHEN category = 'Usage' THEN 'Usage-Based'
+            WHEN line_item_type IN (
+                'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount', 'Discount',
+                'DistributorDiscount', 'RiVolumeDiscount'
+            ) THEN 'Usage-Based'
+            ELSE 'One-Time'
+        END AS VARCHAR
+    ) AS "ChargeFrequency",
+    CAST(usage_end AS TIMESTAMPTZ) AS "ChargePeriodEnd",
+    CAST(usage_start AS TIMESTAMPTZ) AS "ChargePeriodStart",
+    CAST(
+        CASE
+            WHEN commitment_id IS NULL THEN NULL
+            WHEN commitment_id = savings_plan_arn THEN 'Spend'
+            ELSE 'Usage'
+        END AS VARCHAR
+    ) AS "CommitmentDiscountCategory",
+    CAST(commitment_id AS VARCHAR) AS "CommitmentDiscountId",
+    -- The ARN's last part (the reservation or plan id) is the only name CUR carries.
+    CAST(REGEXP_EXTRACT(commitment_id, '/([^/]+)$', 1) AS VARCHAR) AS "CommitmentDiscountName",
+    CAST(CASE WHEN row_kind = 'unused' THEN pricing_quantity END AS DECIMAL(38, 10))
+        AS "CommitmentDiscountQuantity",
+    CAST(
+        CASE
+            WHEN commitment_id IS NULL OR charge_category <> 'Usage' THEN NULL
+            WHEN row_kind = 'unused' THEN 'Unused'
+            WHEN line_item_type IN ('DiscountedUsage', 'SavingsPlanCoveredUsage') THEN 'Used'
+        END AS VARCHAR
+    ) AS "CommitmentDiscountStatus",
+    CAST(
+        CASE
+            WHEN commitment_id IS NULL THEN NULL
+            WHEN commitment_id = savings_plan_arn THEN 'Savings Plan'
+            ELSE 'Reserved Instance'
+        END AS VARCHAR
+    ) AS "CommitmentDiscountType",
+    CAST(CASE WHEN row_kind = 'unused' THEN pricing_unit_out END AS VARCHAR) AS "CommitmentDiscountUnit",
+    CAST(
+        CASE
+            WHEN row_kind = 'line' AND charge_category = 'Usage' THEN usage_amount
+        END AS DECIMAL(38, 10)
+    ) AS "ConsumedQuantity",
+    CAST(
+        CASE
+            WHEN row_kind = 'line' AND charge_category = 'Usage' THEN pricing_unit
+        END AS VARCHAR
+    ) AS "ConsumedUnit",
+    CAST(
+        CASE
+            WHEN contracted_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
+                THEN contracted_unit_price * pricing_quantity
+            WHEN list_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
+                THEN list_unit_price * pricing_quantity
+            WHEN row_kind = 'unused' THEN effective_cost
+            ELSE billed_cost
+        END AS DECIMAL(38, 10)
+    ) AS "ContractedCost",
+    CAST(contracted_unit_price AS DECIMAL(38, 10)) AS "ContractedUnitPrice",
+    CAST(effective_cost AS DECIMAL(38, 10)) AS "EffectiveCost",
+    CAST(NULLIF(invoice_id, '') AS VARCHAR) AS "InvoiceId",
+    CAST('AWS' AS VARCHAR) AS "InvoiceIssuerName",
+    CAST(
+        CASE
+            WHEN list_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
+                THEN list_unit_price * pricing_quantity
+            WHEN row_kind = 'unused' THEN effective_cost
+            WHEN charge_category IN ('Usage', 'Purchase') THEN COALESCE(public_cost, billed_cost)
+            ELSE billed_cost
+        END AS DECIMAL(38, 10)
+    ) AS "ListCost",
+    CAST(list_unit_price AS DECIMAL(38, 10)) AS "ListUnitPrice",
+    CAST(
+        CASE
+            WHEN charge_category NOT IN ('Usage', 'Purchase') THEN NULL
+            WHEN row_kind = 'unused' THEN 'Committed'
+            WHEN line_item_type IN ('DiscountedUsage', 'SavingsPlanCoveredUsage') THEN 'Committed'
+            WHEN LOWER(COALESCE(pricing_term, '')) = 'spot'
+                OR LOWER(COALESCE(usage_type, '')) LIKE '%spotusage%'
+                THEN 'Dynamic'
+            ELSE 'Standard'
+        END AS VARCHAR
+    ) AS "PricingCategory",
+    CAST(COALESCE(NULLIF(pricing_currency, ''), currency) AS VARCHAR) AS "PricingCurrency",
+    CAST(
+        CASE WHEN COALESCE(NULLIF(pricing_currency, ''), currency) = currency THEN contracted_unit_price END
+        AS DECIMAL(38, 10)
+    ) AS "PricingCurrencyContractedUnitPrice",
+    CAST(
+        CASE WHEN COALESCE(NULLIF(pricing_currency, ''), currency) = currency THEN effective_cost END
+        AS DECIMAL(38, 10)
+    ) AS "PricingCurrencyEffectiveCost",
+    CAST(
+        CASE WHEN COALESCE(NULLIF(pricing_currency, ''), currency) = currency THEN list_unit_price END
+        AS DECIMAL(38, 10)
+    ) AS "PricingCurrencyListUnitPrice",
+    CAST(pricing_quantity AS DECIMAL(38, 10)) AS "PricingQuantity",
+    CAST(CASE WHEN pricing_quantity IS NOT NULL THEN pricing_unit_out END AS VARCHAR) AS "PricingUnit",
+    CAST('AWS' AS VARCHAR) AS "ProviderName",
+    CAST(
+        CASE
+            WHEN billing_entity = 'AWS Marketplace' THEN COALESCE(NULLIF(legal_entity, ''), 'AWS Marketplace')
+            ELSE 'AWS'
+        END AS VARCHAR
+    ) AS "PublisherName",
+    CAST(NULLIF(region_code, '') AS VARCHAR) AS "RegionId",
+    CAST(CASE WHEN NULLIF(region_code, '') IS NOT NULL THEN COALESCE(product_location, region_code) END AS VARCHAR)
+        AS "RegionName",
+    CAST(CASE WHEN row_kind = 'line' THEN NULLIF(resource_id, '') END AS VARCHAR) AS "ResourceId",
+    CAST(
+        CASE
+            WHEN row_kind = 'line' AND NULLIF(resource_id, '') IS NOT NULL
+                THEN REGEXP_EXTRACT(resource_id, '([^/:]+)$', 1)
+        END AS VARCHAR
+    ) AS "ResourceName",
+    CAST(
+        CASE
+            WHEN row_kind = 'line' AND NULLIF(resource_id, '') IS NOT NULL
+                THEN COALESCE(
+                    NULLIF(REGEXP_EXTRACT(resource_id, '^arn:[^:]+:[^:]+:[^:]*:[^:]*:([^:/]+)[:/]', 1), ''),
+                    product_family,
+                    product_code
+                )
+        END AS VARCHAR
+    ) AS "ResourceType",
+    CAST(SUBSTRING(service_pair, 1, STRPOS(service_pair, '|') - 1) AS VARCHAR) AS "ServiceCategory",
+    CAST(
+        COALESCE(
+            NULLIF(JSON_EXTRACT_STRING(product_json, '$.product_name'), ''),
+            NULLIF(product_code, ''),
+            'Unknown'
+        ) AS VARCHAR
+    ) AS "ServiceName",
+    CAST(SUBSTRING(service_pair, STRPOS(service_pair, '|') + 1) AS VARCHAR) AS "ServiceSubcategory",
+    CAST(CASE WHEN charge_category <> 'Tax' THEN NULLIF(product_sku, '') END AS VARCHAR) AS "SkuId",
+    CAST(
+        CASE WHEN charge_category <> 'Tax' AND NULLIF(product_sku, '') IS NOT NULL THEN NULLIF(usage_type, '') END
+        AS VARCHAR
+    ) AS "SkuMeter",
+    CAST(NULL AS VARCHAR) AS "SkuPriceDetails",
+    CAST(
+        CASE
+            WHEN charge_category <> 'Tax'
+                THEN COALESCE(NULLIF(pricing_rate_code, ''), NULLIF(pricing_rate_id, ''))
+        END AS VARCHAR
+    ) AS "SkuPriceId",
+    CAST(usage_account_id AS VARCHAR) AS "SubAccountId",
+    CAST(usage_account_name AS VARCHAR) AS "SubAccountName",
+    CAST(CASE WHEN usage_account_id IS NOT NULL THEN 'Linked Account' END AS VARCHAR)
+        AS "SubAccountType",
+    CAST(
+        CASE
+            WHEN row_kind = 'unused' OR NULLIF(TRIM(tags_json), '') IS NULL THEN NULL
+            ELSE REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(
+                TRIM(tags_json),
+                '{"user_', '{"'), ',"user_', ',"'), ', "user_', ', "'),
+                '{"user:', '{"'), ',"user:', ',"'), ', "user:', ', "'),
+                '{"aws_', '{"aws:'), ',"aws_', ',"aws:'), ', "aws_', ', "aws:')
+        END AS VARCHAR
+    ) AS "Tags",
+    CAST(NULLIF(TRIM(cost_category_json), '') AS VARCHAR) AS "x_CostCategories",
+    CAST(NULLIF(TRIM(discount_json), '') AS VARCHAR) AS "x_Discounts",
+    CAST(invoicing_entity AS VARCHAR) AS "x_InvoicingEntity",
+    CAST(line_item_type AS VARCHAR) AS "x_LineItemType",
+    CAST(operation AS VARCHAR) AS "x_Operation",
+    CAST(COALESCE(NULLIF(servicecode, ''), product_code) AS VARCHAR) AS "x_ServiceCode",
+    CAST(usage_type AS VARCHAR) AS "x_UsageType"
+FROM c

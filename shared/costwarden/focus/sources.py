@@ -1,0 +1,401 @@
+"""Raw billing export files -> the DuckDB relation ``src`` a mapping reads.
+
+What ``src`` holds (the contract every mapping relies on):
+
+* every raw column of the files, AS VARCHAR, under its name in the file (a UTF-8 BOM or stray
+  spaces around a header are dropped), so 12-digit account ids keep their leading zeros and the
+  mapping does every cast itself;
+* ``''``, ``'NULL'`` and ``'{}'`` are NULL;
+* Parquet and NDJSON: a STRUCT is flattened into dotted columns (``service.description``), a
+  LIST or MAP becomes JSON text (``credits``, ``resource_tags``), a timestamp becomes
+  ``YYYY-MM-DDTHH:MM:SSZ`` (UTC);
+* every column the mapping references as ``src."Name"`` exists: when a file spells it
+  differently (``line_item_unblended_cost`` for ``lineItem/UnblendedCost``: the same letters
+  and digits, ignoring case and punctuation) the variant is aliased to the mapping's name;
+  when no file has it, it is NULL;
+* derived columns a source needs because its raw layout varies per export: for aws-cur-legacy,
+  ``resourceTags`` is the ``resourceTags/*`` and ``costCategory/*`` columns as one flat JSON
+  object (see ``legacy_cur_tags_sql``).
+
+Formats are recognised by content, not name: Parquet by its ``PAR1`` magic, gzip and zstd by
+theirs, then NDJSON when the (decompressed) text starts with ``{``, else CSV. Every file is
+opened and checked on its own before anything is converted, so an error names the file:
+``cur-00002.csv.gz: missing column lineItem/UnblendedCost``.
+
+The same select list is available for other engines (``src_select_sql(..., dialect="spark")``)
+so a warehouse run builds ``src`` the way this module does.
+"""
+
+# ruff: noqa: S608 - this module builds SQL from schema constants, quoted identifiers and
+# quoted file paths; no value a user types becomes SQL text.
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import sqlglot
+
+from costwarden.focus import FocusInputError
+from costwarden.focus.mappings import load_mapping
+from costwarden.focus.source_specs import (
+    SOURCE_KINDS,
+    SOURCES,
+    Provider,
+    SourceKind,
+    SourceSpec,
+    source_spec,
+)
+
+InputFormat = Literal["csv", "parquet", "ndjson"]
+
+NULL_TOKENS = ("", "NULL", "{}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Column names
+
+
+def quote(name: str) -> str:
+    """A double-quoted SQL identifier (DuckDB, and the input of sqlglot's duckdb reader)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def clean_name(name: str) -> str:
+    """A header as it should have been written: no BOM, no surrounding spaces."""
+    return name.replace("\ufeff", "").strip()
+
+
+def name_key(name: str) -> str:
+    """Spelling-insensitive key: ``lineItem/UnblendedCost`` == ``line_item_unblended_cost``."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+def referenced_columns(sql: str) -> tuple[str, ...]:
+    """Raw columns an expression or mapping reads: every ``src."Name"``, each once."""
+    seen: dict[str, str] = {}
+    for column in sqlglot.parse_one(sql, read="duckdb").find_all(sqlglot.exp.Column):
+        if column.table == "src":
+            seen.setdefault(column.name.lower(), column.name)
+    return tuple(seen.values())
+
+
+def _expression_columns(sql: str) -> tuple[str, ...]:
+    return referenced_columns(f"SELECT {sql} FROM src")
+
+
+# ---------------------------------------------------------------------------------------------
+# Input files
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One raw input file: how to read it and its columns (clean name -> raw name)."""
+
+    path: Path
+    format: InputFormat
+    compression: str | None
+    columns: dict[str, str]
+
+
+def detect_format(path: Path) -> tuple[InputFormat, str | None]:
+    """(format, compression) from the file's first bytes; FocusInputError when unusable."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            if head[:4] == b"PAR1":
+                return "parquet", None
+            if head[:2] == b"\x1f\x8b":
+                with gzip.open(path, "rb") as unzipped:
+                    text = unzipped.read(64)
+                return _text_format(text, path), "gzip"
+            if head[:4] == b"\x28\xb5\x2f\xfd":
+                # zstd: no stdlib reader; CSV is the only zstd-compressed export format.
+                return "csv", "zstd"
+            handle.seek(0)
+            return _text_format(handle.read(64), path), None
+    except FileNotFoundError:
+        raise FocusInputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FocusInputError(f"{path}: is a folder, not a file") from None
+    except (OSError, EOFError) as exc:
+        raise FocusInputError(f"{path}: cannot read: {exc}") from None
+
+
+def _text_format(head: bytes, path: Path) -> InputFormat:
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if not text:
+        raise FocusInputError(f"{path}: empty file")
+    if b"\x00" in text:
+        raise FocusInputError(f"{path}: not a CSV, gzip CSV, Parquet or NDJSON file")
+    return "ndjson" if text[:1] == b"{" else "csv"
+
+
+def _reader(files: Sequence[Path], fmt: InputFormat, compression: str | None) -> str:
+    paths = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
+    if fmt == "csv":
+        nulls = ", ".join(f"'{t}'" for t in NULL_TOKENS)
+        return (
+            f"read_csv({paths}, header = true, all_varchar = true, nullstr = [{nulls}], "
+            f"union_by_name = true, compression = '{compression or 'none'}')"
+        )
+    if fmt == "parquet":
+        return f"read_parquet({paths}, union_by_name = true)"
+    return f"read_json({paths}, format = 'newline_delimited', union_by_name = true)"
+
+
+def inspect_input(con: duckdb.DuckDBPyConnection, path: Path) -> InputFile:
+    """Open one file, learn its columns; FocusInputError naming the file when it is unusable."""
+    fmt, compression = detect_format(path)
+    try:
+        relation = con.sql(f"SELECT * FROM {_reader([path], fmt, compression)}")
+        flat = _flat_columns(relation.columns, relation.dtypes)
+    except duckdb.Error as exc:
+        raise FocusInputError(f"{path}: cannot read as {fmt}: {_first_line(exc)}") from None
+    columns = {clean_name(name): name for name, _ in flat}
+    if not columns:
+        raise FocusInputError(f"{path}: no columns")
+    return InputFile(path, fmt, compression, columns)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _flat_columns(names: Sequence[str], types: Sequence[object]) -> list[tuple[str, str]]:
+    """(dotted name, VARCHAR expression) per leaf column; STRUCTs flattened, nested -> JSON.
+
+    Text leaves get the null tokens turned into NULL here; CSV does it in the reader.
+    """
+    out: list[tuple[str, str]] = []
+
+    def visit(path: list[str], dtype: object) -> None:
+        kind = str(getattr(dtype, "id", "")).lower()
+        expr = ".".join(quote(p) for p in path)
+        if kind == "struct":
+            children = list(dtype.children)  # type: ignore[attr-defined]
+            if children:
+                for child_name, child_type in children:
+                    visit([*path, str(child_name)], child_type)
+                return
+        if kind in ("struct", "list", "map", "array", "union", "json"):
+            value = null_tokens_to_null(f"CAST(to_json({expr}) AS VARCHAR)")
+        elif kind == "timestamp with time zone":
+            value = f"strftime(timezone('UTC', {expr}), '%Y-%m-%dT%H:%M:%SZ')"
+        elif kind.startswith("timestamp"):
+            value = f"strftime(CAST({expr} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%SZ')"
+        elif kind == "date":
+            value = f"strftime({expr}, '%Y-%m-%d')"
+        elif kind == "varchar":
+            value = null_tokens_to_null(expr)
+        else:
+            value = f"CAST({expr} AS VARCHAR)"
+        out.append((".".join(path), value))
+
+    for name, dtype in zip(names, types, strict=True):
+        visit([name], dtype)
+    return out
+
+
+def null_tokens_to_null(expr: str) -> str:
+    """``expr`` with '', 'NULL' and '{}' as NULL (nested NULLIFs: far cheaper than TRIM/IN)."""
+    for token in NULL_TOKENS:
+        expr = f"NULLIF({expr}, '{token}')"
+    return expr
+
+
+# ---------------------------------------------------------------------------------------------
+# The src relation
+
+
+@dataclass(frozen=True)
+class OpenedSource:
+    """What ``open_source`` set up: the spec, the files and the views ``raw`` and ``src``."""
+
+    spec: SourceSpec
+    files: tuple[InputFile, ...]
+    raw_columns: tuple[str, ...]
+
+
+def open_source(
+    con: duckdb.DuckDBPyConnection, kind: str, inputs: Sequence[Path | str]
+) -> OpenedSource:
+    """Check every input file and create the views ``raw`` and ``src`` on ``con``."""
+    spec = source_spec(kind)
+    if not inputs:
+        raise FocusInputError("no input files")
+    files = tuple(inspect_input(con, Path(p)) for p in inputs)
+    for file in files:
+        missing = missing_required(spec.required, file.columns)
+        if missing:
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            raise FocusInputError(
+                f"{file.path}: missing column {', '.join(missing[:3])}{more} "
+                f"(the {kind} source needs it)"
+            )
+    con.execute("CREATE OR REPLACE TEMP VIEW raw AS " + raw_select_sql(con, files))
+    raw_columns = tuple(con.sql("SELECT * FROM raw").columns)
+    con.execute("CREATE OR REPLACE TEMP VIEW src AS " + src_select_sql(kind, raw_columns))
+    return OpenedSource(spec, files, raw_columns)
+
+
+def raw_select_sql(con: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -> str:
+    """One relation over all ``files``: every leaf column as text, unioned by name."""
+    parts = []
+    for (fmt, compression), group in _groups(files).items():
+        reader = _reader([f.path for f in group], fmt, compression)
+        relation = con.sql(f"SELECT * FROM {reader}")
+        select = ", ".join(
+            f"{value} AS {quote(clean_name(name))}"
+            for name, value in _flat_columns(relation.columns, relation.dtypes)
+        )
+        parts.append(f"SELECT {select} FROM {reader}")
+    return " UNION ALL BY NAME ".join(parts)
+
+
+def _groups(files: Sequence[InputFile]) -> dict[tuple[InputFormat, str | None], list[InputFile]]:
+    groups: dict[tuple[InputFormat, str | None], list[InputFile]] = {}
+    for file in files:
+        groups.setdefault((file.format, file.compression), []).append(file)
+    return groups
+
+
+def missing_required(required: Sequence[str], columns: dict[str, str] | Sequence[str]) -> list[str]:
+    """Required columns (``A|B`` alternatives) that no column of a file satisfies."""
+    keys = {name_key(c) for c in columns}
+    return [
+        group.split("|")[0]
+        for group in required
+        if not any(name_key(option) in keys for option in group.split("|"))
+    ]
+
+
+def needed_columns(kind: str) -> tuple[str, ...]:
+    """Raw columns the mapping and the reconciliation expressions of ``kind`` read."""
+    spec = source_spec(kind)
+    names = [
+        *referenced_columns(load_mapping(kind).sql),
+        *_expression_columns(spec.billing_period_sql),
+        *_expression_columns(spec.invoice_cost_sql),
+    ]
+    return tuple(dict.fromkeys(names))
+
+
+def src_select_sql(
+    kind: str,
+    raw_columns: Sequence[str],
+    *,
+    dialect: str = "duckdb",
+    relation: str = "raw",
+    normalize_nulls: bool = False,
+) -> str:
+    """``SELECT ... FROM <relation>`` building ``src`` from a relation of VARCHAR raw columns.
+
+    ``raw_columns`` are the relation's column names as they are (BOM and all). Our own readers
+    already turned the null tokens into NULL; ``normalize_nulls=True`` does it here, for a
+    relation read by another engine (e.g. Spark's CSV reader). The result is DuckDB SQL, or
+    transpiled with sqlglot for ``trino``, ``bigquery`` or ``spark``.
+    """
+    cleaned = [(clean_name(c), c) for c in raw_columns]
+    select = [
+        f"{null_tokens_to_null(quote(raw)) if normalize_nulls else quote(raw)} AS {quote(clean)}"
+        for clean, raw in cleaned
+    ]
+    have = {clean.lower() for clean, _ in cleaned}
+    by_key: dict[str, str] = {}
+    for clean, _ in cleaned:
+        by_key.setdefault(name_key(clean), clean)
+    derived = _derived_columns(kind, [clean for clean, _ in cleaned])
+    outer: list[str] = []
+    for wanted in needed_columns(kind):
+        if wanted.lower() in have or wanted in derived:
+            continue
+        variant = by_key.get(name_key(wanted))
+        value = f"norm.{quote(variant)}" if variant else "CAST(NULL AS VARCHAR)"
+        outer.append(f"{value} AS {quote(wanted)}")
+    outer.extend(f"{expr} AS {quote(name)}" for name, expr in derived.items())
+    inner = f"SELECT {', '.join(select)} FROM {relation}"
+    sql = f"SELECT norm.*{''.join(', ' + o for o in outer)} FROM ({inner}) AS norm"
+    if dialect == "duckdb":
+        return sql
+    return sqlglot.transpile(sql, read="duckdb", write=dialect)[0]
+
+
+def _derived_columns(kind: str, columns: Sequence[str]) -> dict[str, str]:
+    if kind == "aws-cur-legacy":
+        return {"resourceTags": legacy_cur_tags_sql(columns)}
+    return {}
+
+
+_TAG_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^resourceTags/user:(.+)$", re.IGNORECASE), "{}"),
+    (re.compile(r"^resourceTags/(aws:.+)$", re.IGNORECASE), "{}"),
+    (re.compile(r"^resourceTags/(.+)$", re.IGNORECASE), "{}"),
+    (re.compile(r"^resource_tags_user_(.+)$", re.IGNORECASE), "{}"),
+    (re.compile(r"^resource_tags_aws_(.+)$", re.IGNORECASE), "aws:{}"),
+    (re.compile(r"^costCategory/(.+)$", re.IGNORECASE), "costCategory/{}"),
+    (re.compile(r"^cost_category_(.+)$", re.IGNORECASE), "costCategory/{}"),
+)
+
+
+def legacy_tag_key(column: str) -> str | None:
+    """The Tags key of a legacy CUR tag or cost-category column; None for other columns."""
+    for pattern, template in _TAG_PATTERNS:
+        match = pattern.match(column)
+        if match:
+            return template.format(match.group(1))
+    return None
+
+
+def legacy_cur_tags_sql(columns: Sequence[str]) -> str:
+    """A flat JSON object of the non-null tag columns (string values), NULL when there are none.
+
+    Plain string functions only (no JSON functions), so the expression transpiles to every
+    engine. A key seen twice (``user:Team`` and ``Team``) keeps its first column.
+    """
+    pairs: dict[str, str] = {}
+    for column in columns:
+        key = legacy_tag_key(column)
+        if key is not None and key not in pairs:
+            pairs[key] = column
+    if not pairs:
+        return "CAST(NULL AS VARCHAR)"
+    members = []
+    for key, column in pairs.items():
+        json_key = key.replace("\\", "\\\\").replace('"', '\\"').replace("'", "''")
+        escaped = f"REPLACE(REPLACE(norm.{quote(column)}, '\\', '\\\\'), '\"', '\\\"')"
+        members.append(f"COALESCE(',\"{json_key}\":\"' || {escaped} || '\"', '')")
+    all_null = " AND ".join(f"norm.{quote(c)} IS NULL" for c in pairs.values())
+    return (
+        f"CASE WHEN {all_null} THEN NULL ELSE '{{' || SUBSTR({' || '.join(members)}, 2) || '}}' END"
+    )
+
+
+__all__ = [
+    "NULL_TOKENS",
+    "SOURCES",
+    "SOURCE_KINDS",
+    "InputFile",
+    "InputFormat",
+    "OpenedSource",
+    "Provider",
+    "SourceKind",
+    "SourceSpec",
+    "detect_format",
+    "inspect_input",
+    "legacy_cur_tags_sql",
+    "legacy_tag_key",
+    "missing_required",
+    "needed_columns",
+    "open_source",
+    "quote",
+    "raw_select_sql",
+    "referenced_columns",
+    "source_spec",
+    "src_select_sql",
+]

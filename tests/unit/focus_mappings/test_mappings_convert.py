@@ -1,0 +1,69 @@
+"""Each mapping through the whole conversion: read, map, row checks, reconciliation, partitions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from costwarden.focus.convert import convert
+from unit.focus_mappings import test_aws_cur2_mapping as cur2
+from unit.focus_mappings import test_azure_cost_mapping as azure
+from unit.focus_mappings import test_focus_exports_mapping as exports
+from unit.focus_mappings import test_gcp_billing_mapping as gcp
+from unit.focus_mappings.writers import write_csv, write_ndjson, write_parquet
+
+Case = tuple[str, Callable[[Path], list[Path]], str, dict[str, Decimal]]
+
+CASES: dict[str, Case] = {
+    "aws-cur2 gzip csv": (
+        "aws-cur2",
+        lambda d: [write_csv(d / "cur2.csv.gz", cur2.cur2_rows(), gzipped=True)],
+        "aws",
+        {"2026-09": Decimal(-2), "2026-10": Decimal("454.373")},
+    ),
+    "azure-cost EA actual csv": (
+        "azure-cost",
+        lambda d: [write_csv(d / "ea.csv", azure.ea_actual_rows(), bom=True)],
+        "azure",
+        {"2026-08": Decimal(7), "2026-09": Decimal("267.525")},
+    ),
+    "azure-cost MCA parquet": (
+        "azure-cost",
+        lambda d: [write_parquet(d / "mca.parquet", azure.mca_rows(), types=azure.MCA_TYPES)],
+        "azure",
+        {"2026-09": Decimal("6.7004")},
+    ),
+    "gcp-billing ndjson": (
+        "gcp-billing",
+        lambda d: [write_ndjson(d / "gcp.json", gcp.gcp_records())],
+        "gcp",
+        {"2026-09": Decimal("1.75"), "2026-10": Decimal("22.75")},
+    ),
+    "aws-focus csv": (
+        "aws-focus",
+        lambda d: [write_csv(d / "focus.csv", exports.aws_rows())],
+        "aws",
+        {"2026-09": Decimal(3), "2026-10": Decimal("1.75")},
+    ),
+    "azure-focus csv": (
+        "azure-focus",
+        lambda d: [write_csv(d / "focuscost.csv", exports.azure_rows(), bom=True)],
+        "azure",
+        {"2026-09": Decimal("312.42")},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_conversion_passes_checks_and_reconciles_per_period(case: str, tmp_path: Path) -> None:
+    source, make, provider, billed = CASES[case]
+    result = convert(source, make(tmp_path / "in"), output=tmp_path / "out")
+    assert result.checks.ok, result.checks.summary()
+    assert result.billed_cost_by_period == billed
+    written = sorted(str(f.relative_to(tmp_path / "out")) for f in result.files)
+    assert written == [
+        f"provider={provider}/billing_period={period}/part-0.parquet" for period in sorted(billed)
+    ]
