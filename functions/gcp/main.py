@@ -7,6 +7,11 @@ the dedup in the core service, not this handler, turns that into one message per
 Raising makes Pub/Sub redeliver (deploy with retries and a dead-letter topic, see docs), which is
 what we want for a transient failure (Slack down) and, after the retry limit, parks a malformed
 message in the dead-letter topic instead of dropping it silently.
+
+``export_arrival`` is the 2nd-gen entry point for GCS ``object.v1.finalized`` (Eventarc): the
+completion marker of the documented ``EXPORT DATA`` script -> FOCUS Parquet published
+(docs/billing-exports.md). Every other object is ignored; a failure raises, so a trigger
+deployed with retries redelivers it.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
+from costwarden.bootstrap_exports import ExportArrivalDeps, build_export_arrival_deps
 from costwarden.models.budget import BudgetAlert
 from costwarden.normalize.budget import parse_budget_event
+from costwarden.normalize.export import parse_export_event
 from costwarden.services.budget_alerts import process_budget_alert
+from costwarden.services.export_arrival import process_export_object
 from costwarden.settings import load_settings
 
 log = logging.getLogger("costwarden.budget_alert")
@@ -49,3 +57,22 @@ def _process(alerts: list[BudgetAlert], invocation_id: str) -> None:
     for alert in alerts:
         outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=invocation_id)
         log.info("budget alert processed: %s", outcome.as_log())
+
+
+# -- billing-export arrival ----------------------------------------------------------------------
+export_log = logging.getLogger("costwarden.export_arrival")
+
+
+@cache
+def _export_deps() -> ExportArrivalDeps:
+    return build_export_arrival_deps(load_settings())
+
+
+@functions_framework.cloud_event
+def export_arrival(cloud_event: CloudEvent) -> None:
+    payload = {**cloud_event.get_attributes(), "data": cloud_event.get_data()}
+    for obj in parse_export_event(payload, provider="gcp"):
+        outcome = process_export_object(
+            obj, **vars(_export_deps()), invocation_id=str(cloud_event["id"])
+        )
+        export_log.info("export processed: %s", outcome.as_log())

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from costwarden.errors import ConfigError
 
 STATE_SCHEMES = ("dynamodb", "azure-table", "gs", "sqlite")
+#: where FOCUS Parquet from billing exports is published (``COSTWARDEN_EXPORT_OUTPUT``)
+EXPORT_OUTPUT_SCHEMES = ("s3", "gs", "azure-blob", "https", "http", "file")
 
 
 ENV_PREFIX = "COSTWARDEN_"
@@ -60,6 +62,52 @@ class Settings(BaseModel):
     azure_table_endpoint: str | None = Field(
         default=None, description="https://<account>.table.core.windows.net (managed identity)"
     )
+
+    # Billing exports -> FOCUS (functions/*/export_arrival, docs/billing-exports.md).
+    export_output: str | None = Field(
+        default=None,
+        description=(
+            "where FOCUS Parquet is published: s3://BUCKET/PREFIX, gs://BUCKET/PREFIX, "
+            "azure-blob://CONTAINER/PREFIX, https://ACCOUNT.blob.core.windows.net/CONTAINER/"
+            "PREFIX or file:///DIR"
+        ),
+    )
+    export_max_input_mb: int | None = Field(
+        default=512,
+        ge=1,
+        description=(
+            "refuse exports whose data files exceed this (MiB, compressed) before downloading "
+            "them: convert those on a warehouse (docs/billing-exports.md, sizing)"
+        ),
+    )
+    export_memory_limit: str | None = Field(
+        default=None,
+        description="DuckDB memory_limit for a conversion, e.g. 1GB (about 60% of the function's)",
+    )
+    export_lease_seconds: int = Field(
+        default=900, ge=60, le=86_400, description="at least the function's timeout"
+    )
+    export_work_dir: Path | None = Field(
+        default=None, description="scratch folder for downloads and Parquet; default: TMPDIR"
+    )
+    azure_blob_connection_string: SecretStr | None = None
+    azure_blob_endpoint: str | None = Field(
+        default=None,
+        description="https://<account>.blob.core.windows.net for azure-blob:// (managed identity)",
+    )
+
+    @field_validator("export_output")
+    @classmethod
+    def _known_export_output(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlparse(value)
+        if url.scheme not in EXPORT_OUTPUT_SCHEMES or not (url.netloc or url.path.strip("/")):
+            raise ValueError(
+                f"unknown export output {value!r}; use s3://, gs://, azure-blob://, "
+                "https://<account>.blob.core.windows.net/... or file:///"
+            )
+        return value
 
     @field_validator("state")
     @classmethod
