@@ -119,5 +119,6 @@ def main(runs: int = 15) -> None:
             f"{i / fl:7.2f} {f:9.1f} {f / b:6.2f} {f / fl:7.2f}"
         )
 
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
