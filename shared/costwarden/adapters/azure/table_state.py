@@ -19,9 +19,7 @@ collide. The original key is kept in the ``key`` property for people reading the
 
 from __future__ import annotations
 
-import hashlib
 import json
-import string
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,14 +28,14 @@ from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError
 from azure.data.tables import TableClient, UpdateMode
 
+from costwarden.adapters.state_keys import ALPHANUMERIC, escape_key
 from costwarden.errors import StateStoreError
 from costwarden.ports import ConditionalStateStore, StateStatus, StateValue, StoredState
 
-_SAFE = frozenset(string.ascii_letters + string.digits + "._-")
+_SAFE = frozenset(ALPHANUMERIC + "._-")
 # Table keys may be up to 1 KiB; stay at 512 characters so the limit holds even if it is counted
 # in UTF-16 bytes (escaped keys are ASCII, one character each).
 _MAX_KEY_CHARS = 512
-_HASH_MARK = "!"
 # Each key is its own partition: Table storage scales out by partition, and no operation here
 # spans two keys. The row key is then a constant.
 _ROW_KEY = "state"
@@ -47,18 +45,7 @@ _NOT_FOUND = 404
 
 def encode_key(key: str) -> str:
     """The PartitionKey for a state key: reversible escaping, hashed only when too long."""
-    raw = key.encode("utf-8", "surrogatepass")
-    parts: list[str] = []
-    for char in key:
-        if char in _SAFE:
-            parts.append(char)
-        else:
-            parts.extend(f"~{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
-    encoded = "".join(parts)
-    if len(encoded) <= _MAX_KEY_CHARS:
-        return encoded
-    digest = hashlib.sha256(raw).hexdigest()
-    return encoded[: _MAX_KEY_CHARS - len(digest) - 1] + _HASH_MARK + digest
+    return escape_key(key, safe=_SAFE, budget=_MAX_KEY_CHARS)
 
 
 class AzureTableStateStore(ConditionalStateStore):

@@ -25,9 +25,7 @@ GCS's 1024-byte limit keeps a readable prefix and ends in ``!`` plus the SHA-256
 
 from __future__ import annotations
 
-import hashlib
 import json
-import string
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -36,30 +34,19 @@ from google.api_core.exceptions import GoogleAPIError, NotFound, PreconditionFai
 from google.auth.exceptions import GoogleAuthError
 from google.cloud.storage import Bucket
 
+from costwarden.adapters.state_keys import ALPHANUMERIC, escape_key
 from costwarden.errors import StateStoreError
 from costwarden.ports import ConditionalStateStore, StateStatus, StateValue, StoredState
 
-_SAFE = frozenset(string.ascii_letters + string.digits + "._/-")
+_SAFE = frozenset(ALPHANUMERIC + "._/-")
 _MAX_NAME_BYTES = 1024
-_HASH_MARK = "!"
 # requests' connection errors derive from OSError; the client raises them once its retries end.
 _TRANSPORT_ERRORS = (GoogleAPIError, GoogleAuthError, OSError)
 
 
 def encode_key(key: str, *, budget: int = _MAX_NAME_BYTES) -> str:
     """The object name suffix for a state key: reversible escaping, hashed only when too long."""
-    raw = key.encode("utf-8", "surrogatepass")
-    parts: list[str] = []
-    for char in key:
-        if char in _SAFE:
-            parts.append(char)
-        else:
-            parts.extend(f"~{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
-    encoded = "".join(parts)
-    if len(encoded) <= budget:
-        return encoded
-    digest = hashlib.sha256(raw).hexdigest()
-    return encoded[: budget - len(digest) - 1] + _HASH_MARK + digest
+    return escape_key(key, safe=_SAFE, budget=budget)
 
 
 class GcsStateStore(ConditionalStateStore):
