@@ -10,6 +10,11 @@ Action Group). Status codes drive the Action Group's retries: 2xx done, 400/401 
 CloudEvents schema): a Cost Management export's ``manifest.json`` -> FOCUS Parquet published
 (docs/billing-exports.md). Raising makes Event Grid redeliver with back-off (up to 24 hours,
 then the subscription's dead-letter container).
+
+``cost_digest`` is a timer trigger (NCRONTAB from the app setting
+``COSTWARDEN_DIGEST_SCHEDULE``, e.g. ``0 0 7 * * *``: 07:00 UTC daily) -> the daily Slack digests
+(docs/cost-digest.md). It raises when cost data cannot be read or a digest failed, so the
+retry policy runs it again; a run that finds every digest sent posts nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from functools import cache
 import azure.functions as func
 
 from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
+from costwarden.bootstrap_digest import DigestDeps, build_digest_deps
 from costwarden.bootstrap_exports import ExportArrivalDeps, build_export_arrival_deps
 from costwarden.errors import (
     AlertInProgressError,
@@ -33,6 +39,7 @@ from costwarden.errors import (
 from costwarden.normalize.budget import from_azure_webhook
 from costwarden.normalize.export import parse_export_event
 from costwarden.services.budget_alerts import process_budget_alert
+from costwarden.services.cost_digest import send_daily_digests
 from costwarden.services.export_arrival import process_export_object
 from costwarden.settings import Settings, load_settings
 
@@ -130,3 +137,36 @@ def _event_grid_payload(event: func.EventGridEvent | func.CloudEvent) -> dict[st
         "data": event.get_json(),
         "dataVersion": event.data_version,
     }
+
+
+# -- daily cost digest ---------------------------------------------------------------------------
+digest_log = logging.getLogger("costwarden.cost_digest")
+
+
+@cache
+def _digest_deps() -> DigestDeps:
+    return build_digest_deps(_settings())
+
+
+# The host resolves %NAME% from app settings when it indexes the function: the setting must
+# exist (infra sets it; docs/cost-digest.md gives the default). The retry policy re-runs a
+# failed digest run; the service sends only what is still missing.
+@app.timer_trigger(
+    arg_name="timer",
+    schedule="%COSTWARDEN_DIGEST_SCHEDULE%",
+    run_on_startup=False,
+    use_monitor=True,
+)
+@app.retry(
+    strategy="exponential_backoff",
+    max_retry_count="3",
+    minimum_interval="00:01:00",
+    maximum_interval="00:15:00",
+)
+def cost_digest(timer: func.TimerRequest) -> None:
+    if timer.past_due:
+        digest_log.warning("the digest timer is past due; sending what is missing for today")
+    run = send_daily_digests(**vars(_digest_deps()), invocation_id=uuid.uuid4().hex)
+    digest_log.info(
+        "daily digests for %s: %s", run.day, [outcome.as_log() for outcome in run.outcomes]
+    )

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from costwarden.errors import ConfigError
 from costwarden.policy import Policy, default_policy, load_policy
 from costwarden.ports import Clock, CostDrivers, NoCostData, Notifier, StateStore, SystemClock
 from costwarden.settings import Settings
+
+if TYPE_CHECKING:
+    from costwarden.adapters.focus.published_data import PublishedFocusData
 
 
 @dataclass(frozen=True)
@@ -127,8 +131,24 @@ def resolve_slack_token(settings: Settings) -> str:
 
 
 def build_cost_drivers(settings: Settings) -> CostDrivers:
+    """Published FOCUS data when a store is configured, else local files, else none."""
+    store_url = settings.published_cost_data
+    if store_url is not None:
+        from costwarden.adapters.focus.published_data import PublishedCostDrivers
+
+        return PublishedCostDrivers(build_published_focus_data(settings, store_url))
     if not settings.cost_data:
         return NoCostData()
     from costwarden.adapters.focus.duckdb_cost_drivers import FocusCostDrivers
 
     return FocusCostDrivers(settings.cost_data)
+
+
+def build_published_focus_data(settings: Settings, store_url: str) -> PublishedFocusData:
+    """The local cache of what the export functions published at ``store_url``."""
+    # bootstrap_exports imports this module: import it here, when a store is configured.
+    from costwarden.adapters.focus.published_data import PublishedFocusData
+    from costwarden.bootstrap_exports import build_object_store
+
+    store, prefix = build_object_store(store_url, settings)
+    return PublishedFocusData(store, prefix, settings.cache_dir)

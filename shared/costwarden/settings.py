@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from costwarden.errors import ConfigError
 
@@ -96,7 +105,48 @@ class Settings(BaseModel):
         description="https://<account>.blob.core.windows.net for azure-blob:// (managed identity)",
     )
 
-    @field_validator("export_output")
+    # Published FOCUS data as the cost data of budget alerts and the daily digest
+    # (adapters/focus/published_data.py, docs/cost-digest.md).
+    cost_data_store: str | None = Field(
+        default=None,
+        description=(
+            "where the export functions publish FOCUS data, read through its pointers: the "
+            "same URLs as export_output; default: export_output unless cost_data names files"
+        ),
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "costwarden-cost-data",
+        description="local copies of published FOCUS files (one download per published run)",
+    )
+    # Read by the Azure Functions host (``%COSTWARDEN_DIGEST_SCHEDULE%`` in the timer trigger),
+    # not by our code; declared so that load_settings accepts it in the app settings.
+    digest_schedule: str | None = Field(
+        default=None, description="Azure: NCRONTAB of the cost_digest timer, e.g. 0 0 7 * * *"
+    )
+    digest_lease_seconds: int = Field(
+        default=600, ge=60, le=86_400, description="how long a digest claim is exclusive"
+    )
+
+    @property
+    def published_cost_data(self) -> str | None:
+        """The store URL cost data is read from, or None when it comes from local paths."""
+        if self.cost_data_store is not None:
+            return self.cost_data_store
+        if self.cost_data:
+            return None  # explicit files win over the implicit default
+        return self.export_output
+
+    @field_validator("cost_data_store")
+    @classmethod
+    def _one_cost_data_source(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("cost_data"):
+            raise ValueError(
+                "set COSTWARDEN_COST_DATA (local files) or COSTWARDEN_COST_DATA_STORE "
+                "(published data), not both"
+            )
+        return value
+
+    @field_validator("export_output", "cost_data_store")
     @classmethod
     def _known_export_output(cls, value: str | None) -> str | None:
         if value is None:

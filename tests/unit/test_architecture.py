@@ -46,6 +46,9 @@ CORE_MODULES = (
     "costwarden.normalize.budget",
     "costwarden.policy",
     "costwarden.services.budget_alerts",
+    "costwarden.normalize.export",
+    "costwarden.services.export_arrival",
+    "costwarden.services.cost_digest",
     "costwarden.ports",
     "costwarden.settings",
     "costwarden.bootstrap",
@@ -64,12 +67,16 @@ CORE_FILES = sorted(
 # handler file -> SDKs it must never load (the other clouds')
 HANDLERS = {
     FUNCTIONS / "aws" / "budget_alert.py": (*AZURE_SDKS, *GCP_SDKS),
+    FUNCTIONS / "aws" / "export_arrival.py": (*AZURE_SDKS, *GCP_SDKS),
+    FUNCTIONS / "aws" / "cost_digest.py": (*AZURE_SDKS, *GCP_SDKS),
     FUNCTIONS / "azure" / "function_app.py": (*AWS_SDKS, *GCP_SDKS),
     FUNCTIONS / "gcp" / "main.py": (*AWS_SDKS, *AZURE_SDKS),
 }
 # ... and one module of its own platform it must load: proof the import really happened.
 HANDLER_OWN_SDK = {
     "budget_alert": "aws_lambda_powertools",
+    "export_arrival": "aws_lambda_powertools",
+    "cost_digest": "aws_lambda_powertools",
     "function_app": "azure.functions",
     "main": "functions_framework",
 }

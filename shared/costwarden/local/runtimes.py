@@ -87,6 +87,16 @@ class AzureFunctionsRuntime:
         response = user_function(request)
         return HttpResult(response.status_code, response.get_body().decode())
 
+    def fire_timer(self, function: str, binding_data: dict[str, Any]) -> Any:
+        """Invoke a timer trigger with the host's binding data, decoded by the worker's own
+        converter (``{"Schedule": ..., "ScheduleStatus": ..., "IsPastDue": ...}``)."""
+        import azure.functions as func
+        from azure.functions.timer import TimerRequestConverter
+
+        user_function = getattr(self.module, function).build().get_user_function()
+        datum = func.meta.Datum(type="json", value=json.dumps(binding_data))
+        return user_function(TimerRequestConverter.decode(datum, trigger_metadata={}))
+
 
 class GcpFunctionsRuntime:
     """functions-framework's own Flask app, driven through its test client."""

@@ -1,0 +1,66 @@
+"""AWS Lambda: the daily cost digest, fired by EventBridge Scheduler (or an EventBridge rule).
+
+Thin by design: note the trigger, get the warm container's dependencies, call
+``send_daily_digests``, report. The trigger carries nothing the digest needs ("today" is the
+clock's, in UTC), so any JSON object is accepted: an EventBridge rule's ``Scheduled Event`` or
+the input an EventBridge Scheduler schedule is given. A second fire the same day posts nothing
+new (the service claims each digest per team per day). Cost data that cannot be read, or a
+digest that failed, raises: the asynchronous invocation is retried (Scheduler's retry policy,
+then its dead-letter queue) and the retry sends only what is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from costwarden.bootstrap_digest import DigestDeps, build_digest_deps
+from costwarden.errors import CostwardenError, PayloadError
+from costwarden.services.cost_digest import DigestsIncompleteError, send_daily_digests
+from costwarden.settings import load_settings
+
+logger = Logger(service="costwarden-cost-digest")
+metrics = Metrics(namespace="costwarden", service="cost-digest")
+tracer = Tracer(service="costwarden-cost-digest")
+
+
+@cache
+def _deps() -> DigestDeps:
+    return build_digest_deps(load_settings())
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        if not isinstance(event, dict):
+            raise PayloadError(f"a schedule event is a JSON object, not {type(event).__name__}")
+        logger.append_keys(schedule_time=event.get("time"), schedule_event=event.get("id"))
+        # A unique owner per attempt: an at-least-once duplicate delivery running at the same
+        # time must find the claims busy, not share them.
+        invocation_id = f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
+        run = send_daily_digests(**vars(_deps()), invocation_id=invocation_id)
+    except DigestsIncompleteError as exc:
+        _count(exc.run.outcomes)
+        metrics.add_metric(name="CostDigestFailed", unit=MetricUnit.Count, value=1)
+        logger.exception("some daily digests failed", extra={"day": str(exc.run.day)})
+        raise
+    except CostwardenError as exc:
+        metrics.add_metric(name="CostDigestFailed", unit=MetricUnit.Count, value=1)
+        logger.exception("daily digest failed", extra={"error": type(exc).__name__})
+        raise
+    _count(run.outcomes)
+    outcomes = [o.as_log() for o in run.outcomes]
+    logger.info("daily digests done", extra={"day": str(run.day), "disabled": run.disabled})
+    return {"day": run.day.isoformat(), "disabled": run.disabled, "outcomes": outcomes}
+
+
+def _count(outcomes: Any) -> None:
+    for outcome in outcomes:
+        metrics.add_metric(name=f"CostDigest_{outcome.status}", unit=MetricUnit.Count, value=1)
