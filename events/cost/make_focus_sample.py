@@ -60,19 +60,19 @@ COLUMNS = (
 # FOCUS ServiceCategory / ServiceSubcategory (allowed values) of every service used below.
 SERVICES: dict[str, tuple[str, str]] = {
     "Amazon Elastic Compute Cloud": ("Compute", "Virtual Machines"),
-    "Amazon Relational Database Service": ("Databases", "Relational"),
+    "Amazon Relational Database Service": ("Databases", "Relational Databases"),
     "Amazon Simple Storage Service": ("Storage", "Object Storage"),
     "Amazon ElastiCache": ("Databases", "Caching"),
     "Amazon CloudWatch": ("Management and Governance", "Observability"),
     "Virtual Machine Scale Sets": ("Compute", "Virtual Machines"),
-    "SQL Database": ("Databases", "Relational"),
+    "SQL Database": ("Databases", "Relational Databases"),
     "Log Analytics": ("Management and Governance", "Observability"),
-    "Azure Databricks": ("Analytics", "Analytics Platform"),
+    "Azure Databricks": ("Analytics", "Analytics Platforms"),
     "Storage Accounts": ("Storage", "Object Storage"),
     "Azure Data Factory v2": ("Analytics", "Data Processing"),
-    "BigQuery": ("Databases", "Data Warehouse"),
+    "BigQuery": ("Databases", "Data Warehouses"),
     "Compute Engine": ("Compute", "Virtual Machines"),
-    "Cloud SQL": ("Databases", "Relational"),
+    "Cloud SQL": ("Databases", "Relational Databases"),
 }
 
 
