@@ -225,13 +225,17 @@ def _parent_matches(values: tuple[object, ...]) -> bool:
 def _not_flat_object(col: str) -> str:
     # CASE, not OR: DuckDB evaluates every operand of an OR, and json_extract raises on text
     # that is not JSON; a CASE branch runs only for the rows that reach it.
+    # Each JSON function parses the text again, so the last branch parses it twice, not five
+    # times: the member types come from one json_type call, and json_keys is called once and
+    # bound with a one-element list and a lambda (0.28 s instead of 0.40 s per 1M Tags values).
+    # Not a scalar subquery: DuckDB decorrelates that into a join, which doubled peak memory.
     return (
         f"CASE WHEN {col} IS NULL THEN false "
         f"WHEN NOT json_valid({col}) THEN true "
         f"WHEN json_type({col}) <> 'OBJECT' THEN true "
-        f"ELSE coalesce(list_bool_or(list_transform(json_extract({col}, '$.*'), "
-        "lambda x: json_type(x) IN ('OBJECT', 'ARRAY'))), false) "
-        f"OR len(json_keys({col})) <> len(list_distinct(json_keys({col}))) END"
+        f"ELSE list_transform([json_type({col}, '$.*')], "
+        "lambda t: list_contains(t, 'OBJECT') OR list_contains(t, 'ARRAY'))[1] "
+        f"OR list_transform([json_keys({col})], lambda k: len(k) <> list_unique(k))[1] END"
     )
 
 

@@ -103,8 +103,12 @@ def run_checks(
     problems = _dataset_problems(types)
     rules, skipped = build_rules(types)
     row_rules = [r for r in rules if r.accepts is None]
+    # count(CASE WHEN ... THEN 1 END), not count(*) FILTER (WHERE ...): the same count (a NULL
+    # condition counts as not failing), but DuckDB runs 60-odd FILTER clauses as separate
+    # selections; measured 0.45 s against 0.66 s for the rules over 1M rows.
     counts = ", ".join(
-        f"count(*) FILTER (WHERE ({rule.failing_sql})) AS {quote(rule.id)}" for rule in row_rules
+        f"count(CASE WHEN ({rule.failing_sql}) THEN 1 END) AS {quote(rule.id)}"
+        for rule in row_rules
     )
     # fetchall, not fetchone: DuckDB 2 treats a result not fetched to its end as still open.
     (row,) = con.execute(

@@ -34,7 +34,7 @@ from __future__ import annotations
 import gzip
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -95,12 +95,18 @@ def _expression_columns(sql: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class InputFile:
-    """One raw input file: how to read it and its columns (clean name -> raw name)."""
+    """One raw input file: how to read it and its columns (clean name -> raw name).
+
+    ``leaves``: (raw dotted name, VARCHAR expression) per leaf column, as ``inspect_input``
+    found them, so ``raw_select_sql`` need not bind the reader again (each bind of a CSV
+    reader sniffs the file: 0.08 s per 700 MB CSV, 0.16 s gzip).
+    """
 
     path: Path
     format: InputFormat
     compression: str | None
     columns: dict[str, str]
+    leaves: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
 
 def detect_format(path: Path) -> tuple[InputFormat, str | None]:
@@ -160,7 +166,7 @@ def inspect_input(con: duckdb.DuckDBPyConnection, path: Path) -> InputFile:
     columns = {clean_name(name): name for name, _ in flat}
     if not columns:
         raise FocusInputError(f"{path}: no columns")
-    return InputFile(path, fmt, compression, columns)
+    return InputFile(path, fmt, compression, columns, tuple(flat))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -239,7 +245,7 @@ def open_source(
                 f"(the {kind} source needs it)"
             )
     con.execute("CREATE OR REPLACE TEMP VIEW raw AS " + raw_select_sql(con, files))
-    raw_columns = tuple(con.sql("SELECT * FROM raw").columns)
+    raw_columns = _known_raw_columns(files) or tuple(con.sql("SELECT * FROM raw").columns)
     con.execute("CREATE OR REPLACE TEMP VIEW src AS " + src_select_sql(kind, raw_columns))
     return OpenedSource(spec, files, raw_columns)
 
@@ -249,13 +255,26 @@ def raw_select_sql(con: duckdb.DuckDBPyConnection, files: Sequence[InputFile]) -
     parts = []
     for (fmt, compression), group in _groups(files).items():
         reader = _reader([f.path for f in group], fmt, compression)
-        relation = con.sql(f"SELECT * FROM {reader}")
-        select = ", ".join(
-            f"{value} AS {quote(clean_name(name))}"
-            for name, value in _flat_columns(relation.columns, relation.dtypes)
-        )
-        parts.append(f"SELECT {select} FROM {reader}")
+        parts.append(f"SELECT {_select_list(con, group, reader)} FROM {reader}")
     return " UNION ALL BY NAME ".join(parts)
+
+
+def _select_list(con: duckdb.DuckDBPyConnection, group: Sequence[InputFile], reader: str) -> str:
+    """The ``raw`` select list of one reader; a lone file's inspected leaves when known."""
+    if len(group) == 1 and group[0].leaves:
+        flat = list(group[0].leaves)
+    else:  # several files unioned by name: the reader knows their combined columns
+        relation = con.sql(f"SELECT * FROM {reader}")
+        flat = _flat_columns(relation.columns, relation.dtypes)
+    return ", ".join(f"{value} AS {quote(clean_name(name))}" for name, value in flat)
+
+
+def _known_raw_columns(files: Sequence[InputFile]) -> tuple[str, ...] | None:
+    """The columns of ``raw`` without binding it: known for one file with distinct names."""
+    if len(files) != 1 or not files[0].leaves:
+        return None
+    names = tuple(clean_name(name) for name, _ in files[0].leaves)
+    return names if len({n.lower() for n in names}) == len(names) else None
 
 
 def _groups(files: Sequence[InputFile]) -> dict[tuple[InputFormat, str | None], list[InputFile]]:
