@@ -45,3 +45,15 @@ class NotificationError(CostwardenError):
 
 class StateStoreError(CostwardenError):
     """The state store failed in a way that is not a lost race (e.g. throttled past retries)."""
+
+
+class WorkItemError(PayloadError):
+    """A schedule work item (queue message) that is not one: dropped, nothing acted on."""
+
+
+class CloudApiError(CostwardenError):
+    """A cloud API call failed after the SDK's retries (throttling, 5xx, access denied).
+
+    Raised by inventory and metrics adapters: a listing that failed must never look like an
+    empty estate (Cloud Custodian's silent empty result on throttled describes).
+    """

@@ -1,0 +1,1 @@
+"""Plans: what costwarden would do, computed before anything changes, then applied."""

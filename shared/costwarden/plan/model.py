@@ -1,0 +1,220 @@
+"""The plan every destructive feature shares: a list of actions, each with its target, reason
+and estimated saving, plus what was skipped and why.
+
+Applying a plan is the only place the cloud changes; dry-run publishes the plan and applies
+nothing. The JSON form (``to_dict``) is what ``costwarden plan --output`` writes and what the
+functions log, so its keys are part of the interface (docs/scheduling.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC as _UTC
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Literal
+
+from costwarden.models.budget import Provider
+from costwarden.models.resource import Resource, ResourceType
+
+ActionKind = Literal[
+    "stop",  # EC2, RDS, GCE
+    "hibernate",  # EC2 launched with hibernation configured, when the rule asks for it
+    "deallocate",  # Azure: a VM that is only powered off still bills compute
+    "scale_to_zero",  # ASG: min = desired = max = 0, old values saved in a tag first
+    "start",  # EC2, RDS, GCE, Azure
+    "restore_capacity",  # ASG: back to the saved min/desired/max
+]
+STOPPING: frozenset[str] = frozenset({"stop", "hibernate", "deallocate", "scale_to_zero"})
+
+#: Why a resource in scope got no action. Stable identifiers: reports group by them.
+SkipKind = Literal[
+    "protected",  # matched safety.protected: never acted on, whatever its tags say
+    "opted_out",  # schedule tag carries the opt-out value
+    "override",  # keep-running-until in the future
+    "expired_override",  # keep-running-until in the past: ignored, reported
+    "invalid_override",  # keep-running-until unreadable: ignored, reported
+    "unknown_schedule",  # schedule tag names no schedule in the policy
+    "manual_start",  # started by someone after costwarden's last stop: left until next stop
+    "manual_stop",  # stopped by someone after costwarden's last start: left until next start
+    "transitioning",  # pending / stopping / ...: the next tick sees where it settled
+    "unsupported",  # e.g. RDS in a cluster, an instance with an instance-store root
+    "no_metrics",  # idle rule, but no or too few datapoints: missing data is not idle
+    "not_idle",  # idle rule, CPU above the threshold at some point in the window
+]
+
+SavingBasis = Literal["focus", "price_table"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """One thing the plan will do to one resource, and why."""
+
+    action: ActionKind
+    resource: Resource
+    #: The policy rule that asked for it (``scheduling.rules[].name`` or ``idle[].name``).
+    rule: str
+    #: The schedule behind it; None for idle stops.
+    schedule: str | None
+    #: One sentence a person reads in Slack and in the plan table.
+    reason: str
+    team: str | None = None
+    estimated_monthly_saving: Decimal | None = None
+    currency: str = "USD"
+    saving_basis: SavingBasis | None = None
+    #: Action-specific inputs, e.g. ``{"capacity": "1/2/4"}`` for restore_capacity.
+    details: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def to_dict(self) -> dict[str, object]:
+        r = self.resource
+        return {
+            "action": self.action,
+            "cloud": r.cloud,
+            "account": r.account,
+            "region": r.region,
+            "resource_id": r.resource_id,
+            "resource_type": r.resource_type,
+            "resource_name": r.name,
+            "reason": self.reason,
+            "rule": self.rule,
+            "schedule": self.schedule,
+            "team": self.team,
+            "estimated_monthly_saving": (
+                None
+                if self.estimated_monthly_saving is None
+                else str(self.estimated_monthly_saving)
+            ),
+            "currency": self.currency,
+            "saving_basis": self.saving_basis,
+            "details": dict(self.details),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A resource in scope that gets no action this run, and why (reported, never silent)."""
+
+    resource: Resource
+    kind: SkipKind
+    reason: str
+    rule: str | None = None
+    team: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        r = self.resource
+        return {
+            "kind": self.kind,
+            "cloud": r.cloud,
+            "account": r.account,
+            "region": r.region,
+            "resource_id": r.resource_id,
+            "resource_type": r.resource_type,
+            "resource_name": r.name,
+            "reason": self.reason,
+            "rule": self.rule,
+            "team": self.team,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything one run would do in one target (or, for the CLI, in all targets of a cloud)."""
+
+    cloud: Provider
+    #: The instant the desired states were computed for (``--at``; the tick's time).
+    at: datetime
+    actions: tuple[PlannedAction, ...]
+    skipped: tuple[Skip, ...]
+    #: Resources the scheduler looked at (in scope of a rule, protected ones included): the
+    #: denominator of the blast-radius percentage.
+    fleet_size: int
+    #: Set when the blast-radius cap refused the plan: nothing is applied, an alert says why.
+    blocked: str | None = None
+    dry_run: bool = False
+    #: Stops due within the warning window (``scheduling.warning_minutes``): announced, not done.
+    upcoming: tuple[PlannedAction, ...] = ()
+
+    @property
+    def applicable(self) -> bool:
+        return self.blocked is None and not self.dry_run
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "cloud": self.cloud,
+            "at": self.at.isoformat(),
+            "dry_run": self.dry_run,
+            "blocked": self.blocked,
+            "fleet_size": self.fleet_size,
+            "actions": [a.to_dict() for a in self.actions],
+            "skipped": [s.to_dict() for s in self.skipped],
+            "upcoming": [a.to_dict() for a in self.upcoming],
+        }
+
+
+OutcomeStatus = Literal[
+    "done",  # the cloud accepted the change
+    "already",  # the resource was already in the target state when re-read: nothing to do
+    "failed",  # the cloud refused or errored; ``message`` says why; other actions went on
+    "not_applied",  # dry-run or blocked by the blast-radius cap
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one planned action."""
+
+    action: PlannedAction
+    status: OutcomeStatus
+    message: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.action.to_dict(), "status": self.status, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class LastAction:
+    """What costwarden last did to a resource, recorded on it as a tag.
+
+    The scheduler reads it back to tell its own stops from a person's manual start (and its
+    own starts from a manual stop): see ``docs/scheduling.md`` "Manual starts".
+    Encoded as ``<action>-<YYYYMMDDTHHMMSSZ>`` in lowercase so it is also a valid Google label
+    value (``[a-z0-9_-]``, 63 characters at most).
+    """
+
+    action: ActionKind
+    at: datetime
+
+    def encode(self) -> str:
+        return f"{self.action.replace('_', '-')}-{self.at.strftime('%Y%m%dt%H%M%Sz')}"
+
+    @classmethod
+    def decode(cls, text: str) -> LastAction | None:
+        """The inverse of ``encode``; None for anything else (a hand-edited tag is ignored)."""
+        head, _, stamp = text.strip().lower().rpartition("-")
+        kind = head.replace("-", "_")
+        if kind not in _ACTION_KINDS:
+            return None
+        try:
+            at = datetime.strptime(stamp, "%Y%m%dt%H%M%Sz").replace(tzinfo=_UTC)
+        except ValueError:
+            return None
+        return cls(kind, at)  # type: ignore[arg-type]
+
+
+_ACTION_KINDS = frozenset(ActionKind.__args__)  # type: ignore[attr-defined]
+
+__all__ = [
+    "STOPPING",
+    "ActionKind",
+    "LastAction",
+    "Outcome",
+    "OutcomeStatus",
+    "Plan",
+    "PlannedAction",
+    "ResourceType",
+    "SavingBasis",
+    "Skip",
+    "SkipKind",
+]
