@@ -57,3 +57,7 @@ class CloudApiError(CostwardenError):
     Raised by inventory and metrics adapters: a listing that failed must never look like an
     empty estate (Cloud Custodian's silent empty result on throttled describes).
     """
+
+
+class TerraformPlanError(PayloadError):
+    """A file that is not the JSON of ``terraform show -json PLANFILE``."""

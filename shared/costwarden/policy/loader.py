@@ -67,6 +67,8 @@ def load_policy_text(text: str, *, source: str = "<policy>") -> Policy:
         raise PolicyError([_yaml_problem(source, exc)]) from None
     except yaml.YAMLError as exc:  # unmarked: rare (e.g. a reader error without position)
         raise PolicyError([f"{source}:1: (yaml): {exc}"]) from None
+    except ValueError as exc:  # an unquoted impossible date: PyYAML's constructor raises
+        raise PolicyError([_bad_timestamp(source, text, exc)]) from None
 
     problems = [
         (
@@ -144,6 +146,30 @@ def _schema_errors(exc: ValidationError) -> list[tuple[Loc, ErrorDetails]]:
     return out
 
 
+def _bad_timestamp(source: str, text: str, exc: ValueError) -> str:
+    """Where YAML met a date that does not exist (``2026-13-01``, unquoted), and what to do."""
+    loader = yaml.SafeLoader(text)
+    try:
+        stack = [loader.get_single_node()]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+                try:
+                    loader.construct_yaml_timestamp(node)
+                except ValueError as bad:
+                    return (
+                        f"{source}:{node.start_mark.line + 1}: (yaml): {node.value!r} reads as "
+                        f"a date but is not one ({bad}); quote it if it is text"
+                    )
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(item for pair in node.value for item in pair)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+    finally:
+        loader.dispose()
+    return f"{source}:1: (yaml): {exc}"
+
+
 def _yaml_problem(source: str, exc: yaml.MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
     line = int(mark.line) + 1 if mark is not None else 1
@@ -173,6 +199,7 @@ _REWORDED = {
     "int_parsing": "expected a whole number, got {value}",
     "literal_error": "must be one of {expected}, got {shown}",
     "greater_than_equal": "must be {ge:g} or more, got {shown}",
+    "greater_than": "must be more than {gt:g}, got {shown}",
     "less_than_equal": "must be {le:g} or less, got {shown}",
     "too_short": "must have at least {min_length} item(s)",
     "bool_type": "expected true or false, got {value}",

@@ -1,4 +1,4 @@
-"""The policy schema, version 1: slack, teams, budget routing and cost allocation.
+"""The policy schema, version 1: slack, teams, budget routing, cost allocation and scheduling.
 
 Compatibility rule: a later costwarden adds *sections* (schedules, tagging, safety rails) and
 *optional* fields to version 1; files that were valid stay valid. Only a change that would make
@@ -7,7 +7,8 @@ typo or a section this build does not understand is refused rather than silently
 policy rule that is not enforced is worse than a policy file that does not load.
 
 Cross-field rules (a route's team exists, no route is unreachable, allocation names only known
-teams: ``policy/allocation.py``) are written over plain data
+teams: ``policy/allocation.py``, a scheduling rule's schedule and team exist:
+``policy/scheduling.py``) are written over plain data
 (``cross_field_problems``) so the loader can report them alongside schema errors in one pass,
 even when other parts of the file are invalid; ``Policy`` re-checks them for policies built in
 Python.
@@ -41,11 +42,20 @@ from costwarden.policy.fields import (
     describe_value,
     fail,
 )
+from costwarden.policy.scheduling import (
+    SafetySection,
+    Schedule,
+    ScheduleName,
+    SchedulingSection,
+    TargetsSection,
+    scheduling_problems,
+)
+from costwarden.policy.tagging import TaggingSection, tagging_problems
 from costwarden.policy.yaml_source import Loc, source_text
 
 SUPPORTED_VERSIONS = (1,)
 #: Sections later costwarden releases will add; named so an early adopter gets a clear answer.
-PLANNED_SECTIONS = ("schedules", "tagging", "safety")
+PLANNED_SECTIONS: tuple[str, ...] = ()
 CROSS_FIELD_ERROR = "policy_cross_field"
 MATCHERS = ("name", "provider", "scope", "id")
 
@@ -151,6 +161,21 @@ class Policy(_Section):
     allocation: AllocationSection | None = Field(
         default=None, description="cost allocation to teams and the daily digest"
     )
+    schedules: dict[ScheduleName, Schedule] = Field(
+        default_factory=dict, description="when resources run, by schedule name"
+    )
+    scheduling: SchedulingSection = Field(
+        default_factory=SchedulingSection, description="which resources follow which schedule"
+    )
+    safety: SafetySection = Field(
+        default_factory=SafetySection, description="never acted on; caps per run; dry run"
+    )
+    targets: TargetsSection = Field(
+        default_factory=TargetsSection, description="accounts, subscriptions, projects"
+    )
+    tagging: TaggingSection | None = Field(
+        default=None, description="required tags, their inference and remediation"
+    )
 
     @field_validator("version", mode="before")
     @classmethod
@@ -192,7 +217,12 @@ def cross_field_problems(data: object) -> list[tuple[Loc, str]]:
         return []
     teams = data.get("teams")
     known = sorted(_text(k) or "" for k in teams) if isinstance(teams, Mapping) else []
-    return _route_problems(data, teams, known) + allocation_problems(data, known)
+    return (
+        _route_problems(data, teams, known)
+        + allocation_problems(data, known)
+        + scheduling_problems(data, known)
+        + tagging_problems(data, known)
+    )
 
 
 def _route_problems(

@@ -53,7 +53,7 @@ SHORT_LINE = 300
 def _paired_events() -> list[Path]:
     return sorted(
         path
-        for path in EVENTS.glob("*/*.json")
+        for path in EVENTS.glob("*/budget_*.json")
         if not path.name.endswith(".expected.json")
         and path.with_name(f"{path.stem}.expected.json").exists()
     )

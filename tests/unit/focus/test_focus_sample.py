@@ -38,7 +38,7 @@ def crossed_sample_alerts() -> list[tuple[str, BudgetAlert]]:
     fields = BudgetAlert.model_fields
     alerts = [
         (path.name, BudgetAlert.model_validate({k: v for k, v in data.items() if k in fields}))
-        for path in sorted(EVENTS.glob("*/*.expected.json"))
+        for path in sorted(EVENTS.glob("*/budget_*.expected.json"))
         for data in json.loads(path.read_text("utf-8"))
     ]
     return [(file, alert) for file, alert in alerts if alert.crossed]

@@ -1,4 +1,4 @@
-"""Paired fixtures: every ``events/<cloud>/x.json`` with an ``x.expected.json`` sibling.
+"""Paired fixtures: every ``events/<cloud>/budget_x.json`` with an ``x.expected.json`` sibling.
 
 GIVEN a real-shaped trigger payload WHEN it is normalized THEN the alerts (dumped as JSON,
 dedup key included) equal the expected file exactly. Regenerating an expected file is a
@@ -19,7 +19,7 @@ from unit.normalize.budget_fixture_paths import BUDGET_CLOUDS, EVENTS, RECEIVED_
 def _pairs() -> list[Path]:
     return sorted(
         event
-        for event in EVENTS.glob("*/*.json")
+        for event in EVENTS.glob("*/budget_*.json")
         if not event.name.endswith(".expected.json")
         and event.with_name(f"{event.stem}.expected.json").exists()
     )

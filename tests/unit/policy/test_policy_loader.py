@@ -193,22 +193,25 @@ def test_a_version_that_is_not_the_number_1_is_rejected(written: str, shown: str
     assert problems == [f"policy.yaml:1: version: must be the number 1 (unquoted), got {shown}"]
 
 
-def test_a_planned_section_is_refused_rather_than_ignored() -> None:
-    problems = problems_of(VALID + "schedules:\n  office-hours: {}\n")
+def test_a_tagging_section_without_required_keys_is_refused_with_its_line() -> None:
+    problems = problems_of(VALID + "tagging:\n  required: {}\n")
 
-    assert problems == [
-        "policy.yaml:14: schedules: section 'schedules' is not supported by this costwarden yet "
-        "(it reads: allocation, budgets, slack, teams, version); the file is refused rather than "
-        "leave its rules unenforced"
-    ]
+    assert problems == ["policy.yaml:15: tagging.required: must have at least 1 item(s)"]
+
+
+def test_a_tagging_team_must_exist() -> None:
+    problems = problems_of(VALID + "tagging:\n  required: {Owner: {}}\n  team: nobody\n")
+
+    assert len(problems) == 1
+    assert problems[0].startswith("policy.yaml:16: tagging.team: unknown team 'nobody'")
 
 
 def test_an_unknown_section_suggests_the_closest_known_one() -> None:
     problems = problems_of(VALID + "budget: {}\n")
 
     assert problems == [
-        "policy.yaml:14: budget: unknown section 'budget' (known: allocation, budgets, slack, "
-        "teams, version); did you mean 'budgets'?"
+        "policy.yaml:14: budget: unknown section 'budget' (known: allocation, budgets, safety, "
+        "schedules, scheduling, slack, tagging, targets, teams, version); did you mean 'budgets'?"
     ]
 
 

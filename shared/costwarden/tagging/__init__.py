@@ -1,0 +1,1 @@
+"""Tag compliance: checking tags against the policy and computing the remediation, per cloud."""

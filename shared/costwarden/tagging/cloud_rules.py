@@ -1,0 +1,117 @@
+"""Each cloud's rules for tags, and the documented mapping of logical keys to Google labels.
+
+AWS: <= 50 user tags, keys <= 128 and values <= 256 characters, case-sensitive, ``aws:``
+reserved. Azure: <= 50 tags, names <= 512 and values <= 256 characters, names cannot contain
+``< > % & \\ ? /``. Google Compute labels: <= 64, keys and values <= 63 characters of lowercase
+``[a-z0-9_-]``, keys start with a letter (REFERENCE §5).
+
+Google mapping (docs/tagging.md): a logical key is lowercased and every other character becomes
+``-`` (``CostCenter`` -> ``costcenter``, ``costwarden:schedule`` -> ``costwarden-schedule``); a
+value is lowercased and every other character becomes ``_`` (``alice@example.com`` ->
+``alice_example_com``). Both are truncated to 63 characters. A policy whose keys or allowed
+values collide under this mapping is refused at validation time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The stdlib's own regex parser (``sre_parse`` before Python 3.11).
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+from costwarden.models.budget import Provider
+
+
+@dataclass(frozen=True, slots=True)
+class CloudLimits:
+    max_tags: int
+    max_key: int
+    max_value: int
+
+
+CLOUD_LIMITS: dict[Provider, CloudLimits] = {
+    "aws": CloudLimits(max_tags=50, max_key=128, max_value=256),
+    "azure": CloudLimits(max_tags=50, max_key=512, max_value=256),
+    "gcp": CloudLimits(max_tags=64, max_key=63, max_value=63),
+}
+AZURE_FORBIDDEN = frozenset("<>%&\\?/")
+_LABEL_KEY_OTHER = re.compile(r"[^a-z0-9_-]")
+_LABEL_VALUE_OTHER = re.compile(r"[^a-z0-9_-]")
+_LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def label_key(key: str) -> str:
+    """A logical key as a Google label key."""
+    return _LABEL_KEY_OTHER.sub("-", key.lower())[:63]
+
+
+def label_value(value: str) -> str:
+    """A logical value as a Google label value."""
+    return _LABEL_VALUE_OTHER.sub("_", value.lower())[:63]
+
+
+def cloud_key(cloud: Provider, key: str) -> str:
+    """How a logical key is spelled on ``cloud``."""
+    return label_key(key) if cloud == "gcp" else key
+
+
+def cloud_value(cloud: Provider, value: str) -> str:
+    """How a logical value is written on ``cloud``."""
+    return label_value(value) if cloud == "gcp" else value
+
+
+def key_problem(cloud: Provider, key: str) -> str | None:
+    """Why ``key`` cannot be a tag key on ``cloud``, or None."""
+    limit = CLOUD_LIMITS[cloud].max_key
+    problem: str | None = None
+    if cloud == "aws" and key.lower().startswith("aws:"):
+        problem = "the aws: prefix is reserved for AWS"
+    elif cloud == "azure" and (bad := sorted(set(key) & AZURE_FORBIDDEN)):
+        problem = f"Azure tag names cannot contain {' '.join(bad)}"
+    elif len(key) > limit:
+        problem = f"longer than {limit} characters"
+    elif cloud == "gcp" and not label_key(key)[:1].isalpha():
+        problem = f"becomes label {label_key(key)!r}, and label keys must start with a letter"
+    return problem
+
+
+def value_problem(cloud: Provider, value: str) -> str | None:
+    """Why ``value`` cannot be a tag value on ``cloud``, or None."""
+    limit = CLOUD_LIMITS[cloud].max_value
+    if len(value) > limit:
+        return f"longer than {limit} characters"
+    return None
+
+
+def pattern_problem(cloud: Provider, pattern: str) -> str | None:
+    """Why no value matching ``pattern`` could ever be a Google label value, or None.
+
+    Sound, not complete: it finds characters the pattern *requires* (literals outside any
+    optional part) that labels cannot hold, e.g. an ``@`` or an uppercase letter without
+    ``(?i)``. On AWS and Azure every pattern is fine.
+    """
+    if cloud != "gcp":
+        return None
+    parsed = sre_parse.parse(pattern)
+    ignore_case = bool(parsed.state.flags & re.IGNORECASE)
+    for char in _required_literals(parsed):
+        candidate = char.lower() if ignore_case else char
+        if candidate not in _LABEL_CHARS:
+            hint = " (add (?i) or write it in lowercase)" if char.isupper() else ""
+            return f"requires {char!r}, which Google label values cannot contain{hint}"
+    return None
+
+
+def _required_literals(items: Any) -> list[str]:
+    out: list[str] = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            out += _required_literals(arg[2])
+        elif name == "SUBPATTERN":
+            out += _required_literals(arg[-1])
+    return out
