@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from http.client import HTTPException
 
 from slack_sdk import WebClient
@@ -30,12 +31,17 @@ from slack_sdk.http_retry import (
     RetryState,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.models.blocks import Block
 
 from costwarden.adapters.slack.budget_blocks import render_budget_alert
 from costwarden.adapters.slack.digest_blocks import chart_alt_text, chart_comment, render_digest
+from costwarden.adapters.slack.schedule_blocks import render_schedule_report
+from costwarden.adapters.slack.tag_blocks import render_tag_report
 from costwarden.errors import NotificationError
 from costwarden.models.digest import DigestMessage, PostedDigest
 from costwarden.models.notification import BudgetAlertMessage, PostedMessage
+from costwarden.models.schedule_report import ScheduleReportMessage
+from costwarden.models.tag_report import TagReportMessage
 
 #: Longest Retry-After we are willing to sleep through inside one function invocation. Slack's
 #: per-channel limit is about one message a second, so real waits are short; a long one means a
@@ -112,7 +118,21 @@ class SlackNotifier:
     def post_digest_message(self, message: DigestMessage) -> PostedMessage:
         """The digest's Block Kit message. Returns the channel *id* and ts Slack answered."""
         text, blocks = render_digest(message)
-        channel = message.channel
+        return self._post(message.channel, text, blocks)
+
+    # -- scheduler and tag reports ---------------------------------------------------------------
+    def post_schedule_report(self, message: ScheduleReportMessage) -> PostedMessage:
+        """One team's schedule report (``message.channel`` is resolved by the service)."""
+        text, blocks = render_schedule_report(message)
+        return self._post(message.channel, text, blocks)
+
+    def post_tag_report(self, message: TagReportMessage) -> PostedMessage:
+        """One team's tag-policy report for one run."""
+        text, blocks = render_tag_report(message)
+        return self._post(message.route.channel, text, blocks)
+
+    def _post(self, channel: str, text: str, blocks: Sequence[Block]) -> PostedMessage:
+        """``chat.postMessage`` with errors turned into ``NotificationError`` (token redacted)."""
         try:
             response = self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False

@@ -1,0 +1,293 @@
+"""Applying a plan and running one target end to end: plan, apply, report to Slack.
+
+``apply_plan`` is the only place the cloud changes. Each action is carried out on its own: one
+failing resource gets a ``failed`` outcome and the others go on (Azure Start/Stop v2 aborts a
+run on one failing VM; Cloud Custodian fails a whole stop batch). Every action is logged as one
+structured record.
+
+``run_target`` is what a schedule worker calls per work item. Work items are delivered at least
+once; the guarantees:
+
+- a redelivered item re-plans from the cloud's current state, so what was done is not redone
+  (the actuator re-reads first and answers ``already``) and a crash halfway heals;
+- one Slack message per team per run: the key ``schedule-report/<run>/<target>/<team>`` is
+  claimed in the state store before posting and completed after, so a redelivery posts nothing
+  new; a report with no change since the last one (a dry run or a blocked plan re-planned every
+  tick, the same failure again) is posted once per schedule transition, not every tick;
+- warnings of an upcoming stop are posted once per schedule transition and team
+  (``schedule-warning/<schedule>/<transition>/<target>/<team>``);
+- a Slack failure is logged and reported in ``RunReport.deliveries``, never raised: the actions
+  are done and a redelivery could not rebuild their report.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+from costwarden.errors import CostwardenError
+from costwarden.models.notification import PostedMessage
+from costwarden.models.schedule_report import ScheduleReportMessage
+from costwarden.plan.model import LastAction, Outcome, Plan
+from costwarden.policy import Policy
+from costwarden.ports import ClaimStatus, StateStore
+from costwarden.ports_compute import (
+    Actuator,
+    Inventory,
+    Target,
+    TargetDirectory,
+    UtilizationMetrics,
+    WorkItem,
+    WorkQueue,
+)
+from costwarden.pricing import SavingsEstimator
+from costwarden.schedule import ScheduleClock
+from costwarden.services.scheduler_plan import plan_target
+from costwarden.services.scheduler_report import TeamReport, build_reports
+
+log = logging.getLogger(__name__)
+
+#: A work item older than this is stale (a queue backlog, a redelivery hours later): planning
+#: at its ``at`` could stop resources in the morning for last night's tick, so it plans at now.
+MAX_ITEM_AGE = timedelta(hours=1)
+#: Long enough for a few Slack calls with retries; a crashed holder's claim frees up after it.
+REPORT_LEASE = timedelta(minutes=5)
+
+DeliveryStatus = Literal["posted", "duplicate", "in_progress", "failed"]
+
+
+class ScheduleNotifier(Protocol):
+    """Posts schedule reports (``SlackNotifier``); raises ``NotificationError`` on failure."""
+
+    def post_schedule_report(self, message: ScheduleReportMessage) -> PostedMessage | None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one team's report."""
+
+    team: str | None
+    key: str
+    status: DeliveryStatus
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    """One target's run: the plan, every action's outcome and the Slack deliveries."""
+
+    target: Target
+    plan: Plan
+    outcomes: list[Outcome]
+    deliveries: list[Delivery] = field(default_factory=list)
+    #: The instant the plan was made for (the item's ``at``, or now for a stale item).
+    planned_at: datetime | None = None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    def summary(self) -> dict[str, object]:
+        """Counts for the function's log line and the CLI."""
+        counts: dict[str, int] = {}
+        for outcome in self.outcomes:
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        return {
+            "target": self.target.label,
+            "at": self.plan.at.isoformat(),
+            "dry_run": self.plan.dry_run,
+            "blocked": self.plan.blocked,
+            "fleet_size": self.plan.fleet_size,
+            "actions": len(self.plan.actions),
+            "skipped": len(self.plan.skipped),
+            "upcoming": len(self.plan.upcoming),
+            "outcomes": counts,
+            "reports": [d.status for d in self.deliveries],
+        }
+
+
+def apply_plan(plan: Plan, *, actuator: Actuator, now: datetime) -> list[Outcome]:
+    """Carry out ``plan``: every action gets exactly one outcome, in plan order.
+
+    Blocked or dry-run plans change nothing (every outcome ``not_applied``). An actuator that
+    raises despite its contract costs that one resource a ``failed`` outcome, not the run.
+    """
+    if not plan.applicable:
+        why = "dry run" if plan.dry_run else f"blocked: {plan.blocked}"
+        outcomes = [Outcome(action, "not_applied", why) for action in plan.actions]
+        for outcome in outcomes:
+            _log_outcome(outcome)
+        return outcomes
+    outcomes = []
+    for action in plan.actions:
+        record = LastAction(action.action, now)
+        try:
+            outcome = actuator.execute(action, record=record)
+        except Exception as error:  # one resource must never stop the rest
+            log.exception("actuator raised for %s", action.resource.key)
+            outcome = Outcome(action, "failed", f"{type(error).__name__}: {error}")
+        _log_outcome(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def run_target(
+    *,
+    item: WorkItem,
+    policy: Policy,
+    clock: ScheduleClock,
+    inventory: Inventory,
+    actuator: Actuator,
+    metrics: UtilizationMetrics | None,
+    savings: SavingsEstimator,
+    notifier: ScheduleNotifier | None,
+    state: StateStore,
+    now: datetime | None = None,
+    invocation_id: str | None = None,
+) -> RunReport:
+    """Plan, apply and report one work item's target.
+
+    ``now`` is the wall clock (default: the system's): it stamps the last-action tags and
+    decides whether the item is stale. Raises ``CloudApiError`` when the inventory cannot be
+    listed (nothing acted on; the platform redelivers the item).
+    """
+    current = now or datetime.now(UTC)
+    at = item.at
+    if current - at > MAX_ITEM_AGE:
+        log.warning(
+            "work item for %s is stale (tick %s, now %s): planning for now",
+            item.target.label,
+            at.isoformat(),
+            current.isoformat(),
+        )
+        at = current
+    resources = inventory.list_resources()
+    plan = plan_target(
+        policy=policy,
+        clock=clock,
+        resources=resources,
+        metrics=metrics,
+        savings=savings,
+        at=at,
+        dry_run=item.dry_run,
+        cloud=item.target.cloud,
+    )
+    if plan.blocked:
+        log.warning("plan for %s blocked: %s", item.target.label, plan.blocked)
+    # Never stamp a last action earlier than the instant planned for: the manual-start rule
+    # compares it with the schedule's transitions.
+    outcomes = apply_plan(plan, actuator=actuator, now=max(current, at))
+    report = RunReport(item.target, plan, outcomes, planned_at=at)
+    if notifier is not None:
+        owner = invocation_id or uuid.uuid4().hex
+        reports = build_reports(
+            plan,
+            outcomes,
+            policy=policy,
+            clock=clock,
+            target=item.target,
+            run_id=item.run_id,
+            state=state,
+        )
+        report.deliveries = [
+            _deliver(r, notifier=notifier, state=state, owner=owner, now=current) for r in reports
+        ]
+    summary = report.summary()
+    log.info("schedule run %s", summary, extra={"event": "schedule_run", **summary})
+    return report
+
+
+def fan_out(
+    *, directory: TargetDirectory, queue: WorkQueue, run_id: str, at: datetime, dry_run: bool
+) -> int:
+    """Send one work item per target of ``directory`` (duplicates dropped); returns the count.
+
+    Raises what the directory or queue raise (``CloudApiError``): the planner's platform then
+    retries the tick, and workers re-plan idempotently, so a partial send is harmless.
+    """
+    seen: set[Target] = set()
+    bodies: list[str] = []
+    for target in directory.targets():
+        if target in seen:
+            continue
+        seen.add(target)
+        bodies.append(target.to_message(run_id=run_id, at=at, dry_run=dry_run))
+    if bodies:
+        queue.send(bodies)
+    log.info("schedule fan-out: %d work item(s) for run %s", len(bodies), run_id)
+    return len(bodies)
+
+
+# -- delivery ------------------------------------------------------------------------------------
+def _deliver(
+    report: TeamReport,
+    *,
+    notifier: ScheduleNotifier,
+    state: StateStore,
+    owner: str,
+    now: datetime,
+) -> Delivery:
+    message, team = report.message, report.message.team
+    claim = state.claim(report.run_key, owner=owner, now=now, lease=REPORT_LEASE)
+    if claim.status is ClaimStatus.DONE:
+        data = claim.record.data if claim.record else {}
+        return Delivery(team, report.run_key, "duplicate", data.get("channel"), data.get("ts"))
+    if claim.status is ClaimStatus.BUSY:
+        return Delivery(team, report.run_key, "in_progress", message.channel)
+    try:
+        posted = notifier.post_schedule_report(message)
+    except CostwardenError as error:
+        state.release(report.run_key, owner=owner)
+        log.error("schedule report for %s not posted: %s", team or "unassigned", error)
+        return Delivery(team, report.run_key, "failed", message.channel, error=str(error))
+    except BaseException:
+        state.release(report.run_key, owner=owner)
+        raise
+    data = {"channel": posted.channel, "ts": posted.ts} if posted else {"channel": message.channel}
+    state.complete(report.run_key, owner=owner, data=data)
+    for key in (*report.warnings, *([report.seen_key] if report.seen_key else [])):
+        state.put_if_absent(key, owner=owner, data=data)
+    return Delivery(team, report.run_key, "posted", data.get("channel"), data.get("ts"))
+
+
+def _log_outcome(outcome: Outcome) -> None:
+    action = outcome.action
+    r = action.resource
+    fields = {
+        "event": "schedule_action",
+        "action": action.action,
+        "status": outcome.status,
+        "resource_key": r.key,
+        "resource_id": r.resource_id,
+        "resource_name": r.name,
+        "resource_type": r.resource_type,
+        "cloud": r.cloud,
+        "account": r.account,
+        "region": r.region,
+        "rule": action.rule,
+        "schedule": action.schedule,
+        "team": action.team,
+        "reason": action.reason,
+        "outcome_message": outcome.message,
+        "estimated_monthly_saving": (
+            None
+            if action.estimated_monthly_saving is None
+            else str(action.estimated_monthly_saving)
+        ),
+    }
+    level = logging.WARNING if outcome.status == "failed" else logging.INFO
+    log.log(
+        level,
+        "%s %s %s: %s%s",
+        action.action,
+        r.resource_type,
+        r.resource_id,
+        outcome.status,
+        f" ({outcome.message})" if outcome.message else "",
+        extra=fields,
+    )
