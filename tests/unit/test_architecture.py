@@ -52,15 +52,36 @@ CORE_MODULES = (
     "costwarden.ports",
     "costwarden.settings",
     "costwarden.bootstrap",
+    "costwarden.schedule",
+    "costwarden.plan",
+    "costwarden.pricing",
+    "costwarden.tagging",
+    "costwarden.ports_compute",
+    "costwarden.ports_tagging",
+    "costwarden.normalize.resource_change",
+    "costwarden.services.scheduler",
+    "costwarden.services.tag_remediation",
+    "costwarden.services.tag_reports",
 )
 CORE_FILES = sorted(
     [
         *(
             path
-            for folder in ("models", "normalize", "policy", "services")
+            for folder in (
+                "models",
+                "normalize",
+                "policy",
+                "services",
+                "schedule",
+                "plan",
+                "pricing",
+                "tagging",
+            )
             for path in (PACKAGE / folder).rglob("*.py")
         ),
         PACKAGE / "ports.py",
+        PACKAGE / "ports_compute.py",
+        PACKAGE / "ports_tagging.py",
     ]
 )
 
