@@ -6,6 +6,7 @@ test asks for it; start-up times are printed in the terminal summary):
 ``moto_endpoint``                   URL of moto's server (all AWS services moto emulates)
 ``azurite_table_connection_string`` connection string for Azurite's Table service
 ``azurite_blob_connection_string``  connection string for Azurite's Blob service
+``azurite_queue_connection_string`` connection string for Azurite's Queue service
 ``gcs_endpoint``                    URL of fake-gcs-server (Cloud Storage JSON API)
 
 They live for the whole session, so give every test its own resources (a fresh table,
@@ -73,6 +74,12 @@ def azurite_table_connection_string() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def azurite_blob_connection_string() -> Iterator[str]:
     with emulators.azurite_blobs() as connection_string:
+        yield connection_string
+
+
+@pytest.fixture(scope="session")
+def azurite_queue_connection_string() -> Iterator[str]:
+    with emulators.azurite_queues() as connection_string:
         yield connection_string
 
 

