@@ -74,7 +74,7 @@ def done_records(state: Path) -> list[tuple[str, str]]:
 def sample_budget_names() -> set[str]:
     return {
         alert["budget_name"]
-        for path in EVENTS.glob("*/*.expected.json")
+        for path in EVENTS.glob("*/budget_*.expected.json")
         for alert in json.loads(path.read_text("utf-8"))
     }
 
@@ -104,7 +104,7 @@ def test_the_html_preview_shows_the_sample_budgets(first_run: tuple[Path, DemoRu
     # Every AWS sample crosses a threshold and the Lambda handler takes them all.
     aws_names = {
         alert["budget_name"]
-        for path in (EVENTS / "aws").glob("*.expected.json")
+        for path in (EVENTS / "aws").glob("budget_*.expected.json")
         for alert in json.loads(path.read_text("utf-8"))
     }
     assert aws_names <= shown

@@ -278,7 +278,9 @@ class _Planner:
             # time the cloud reports (EC2 LaunchTime, GCE lastStartTimestamp: exact, even when
             # that stop passed while it was already stopped), else costwarden's own tag.
             reason = None
-            if r.started_at is not None and r.started_at >= since:
+            # A start time after `at` is a plan for another instant (--at in the past): no
+            # evidence either way about that instant.
+            if r.started_at is not None and since <= r.started_at <= self.at:
                 reason = f"started at {utc(r.started_at)}, after the scheduled stop at {utc(since)}"
             elif ours and last is not None and last.at >= since:
                 reason = f"started by someone after costwarden stopped it at {utc(last.at)}"
