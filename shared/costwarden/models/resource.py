@@ -79,7 +79,8 @@ class Resource:
     #: Instance type / VM size / machine type / DB instance class, for savings estimates.
     size: str | None = None
     #: When the resource last started, where the cloud reports it (EC2 LaunchTime, GCE
-    #: lastStartTimestamp); informational, the scheduler does not depend on it.
+    #: lastStartTimestamp). The scheduler reads a start after the latest scheduled stop as a
+    #: person's manual start (docs/scheduling.md); None elsewhere, where its tag decides.
     started_at: datetime | None = None
     #: ASG only: the current min/desired/max.
     capacity: Capacity | None = None

@@ -158,6 +158,7 @@ def run_target(
     """
     current = now or datetime.now(UTC)
     at = item.at
+    run_id = item.run_id
     if current - at > MAX_ITEM_AGE:
         log.warning(
             "work item for %s is stale (tick %s, now %s): planning for now",
@@ -166,6 +167,8 @@ def run_target(
             current.isoformat(),
         )
         at = current
+        # A different run: its report must not be taken for the stale tick's (already posted).
+        run_id = f"{item.run_id}+replanned-{current:%Y%m%dT%H%M}"
     resources = inventory.list_resources()
     plan = plan_target(
         policy=policy,
@@ -191,7 +194,7 @@ def run_target(
             policy=policy,
             clock=clock,
             target=item.target,
-            run_id=item.run_id,
+            run_id=run_id,
             state=state,
         )
         report.deliveries = [

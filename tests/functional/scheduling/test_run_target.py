@@ -283,6 +283,19 @@ def test_a_stale_work_item_is_planned_for_now_not_for_its_old_tick(
     assert [a.action for a in report.plan.actions] == ["start"]
 
 
+def test_a_stale_redelivery_reports_its_new_actions_even_after_the_old_run_reported(
+    state: SqliteStateStore, notifier: RecordingNotifier
+) -> None:
+    cloud = FakeCloud.of([ec2("web-1")])
+    item = work_item(FRIDAY_STOP)
+    run(cloud, item, notifier, state)  # stops web-1, reports
+    assert len(notifier.messages) == 1
+    cloud.set_state("web-1", "stopped")
+    # the same item redelivered on Monday morning: planned for now (start), a different run
+    run(cloud, item, notifier, state, now_offset=timedelta(days=2, hours=14))
+    assert len(notifier.messages) == 2
+
+
 def test_every_action_is_logged_with_structured_fields(
     state: SqliteStateStore, notifier: RecordingNotifier, caplog: pytest.LogCaptureFixture
 ) -> None:
