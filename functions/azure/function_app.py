@@ -15,6 +15,14 @@ then the subscription's dead-letter container).
 ``COSTWARDEN_DIGEST_SCHEDULE``, e.g. ``0 0 7 * * *``: 07:00 UTC daily) -> the daily Slack digests
 (docs/cost-digest.md). It raises when cost data cannot be read or a digest failed, so the
 retry policy runs it again; a run that finds every digest sent posts nothing.
+
+``schedule_planner`` is a timer trigger (NCRONTAB from ``COSTWARDEN_SCHEDULE_TICK``, e.g.
+``0 */15 * * * *``) -> one work item per subscription on the Storage queue
+``COSTWARDEN_SCHEDULE_QUEUE`` (docs/scheduling.md). ``schedule_worker`` is that queue's trigger
+(``connection="COSTWARDEN_QUEUE_CONNECTION"``): plan, act and report for one subscription.
+A worker that raises (malformed item, listing failed, an action failed) leaves the message to
+the host's retries (``maxDequeueCount``, 5 by default), then to ``<queue>-poison``; a retry
+reconciles, so nothing is stopped twice and Slack reports are deduplicated per run.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import hmac
 import json
 import logging
 import uuid
+from datetime import UTC, datetime
 from functools import cache
 
 import azure.functions as func
@@ -30,6 +39,14 @@ import azure.functions as func
 from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
 from costwarden.bootstrap_digest import DigestDeps, build_digest_deps
 from costwarden.bootstrap_exports import ExportArrivalDeps, build_export_arrival_deps
+from costwarden.bootstrap_schedule import (
+    SchedulePlanner,
+    ScheduleWorker,
+    raise_if_failed,
+    schedule_planner_from_settings,
+    schedule_worker_from_settings,
+    tick_instant,
+)
 from costwarden.errors import (
     AlertInProgressError,
     CostwardenError,
@@ -38,6 +55,7 @@ from costwarden.errors import (
 )
 from costwarden.normalize.budget import from_azure_webhook
 from costwarden.normalize.export import parse_export_event
+from costwarden.ports_compute import WorkItem
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.services.cost_digest import send_daily_digests
 from costwarden.services.export_arrival import process_export_object
@@ -170,3 +188,54 @@ def cost_digest(timer: func.TimerRequest) -> None:
     digest_log.info(
         "daily digests for %s: %s", run.day, [outcome.as_log() for outcome in run.outcomes]
     )
+
+
+# -- scheduler: nightly shutdown, morning start, idle stop ---------------------------------------
+schedule_log = logging.getLogger("costwarden.scheduler")
+
+
+@cache
+def _schedule_planner() -> SchedulePlanner:
+    return schedule_planner_from_settings(_settings(), "azure")
+
+
+@cache
+def _schedule_worker() -> ScheduleWorker:
+    return schedule_worker_from_settings(_settings(), "azure")
+
+
+# No retry policy: the next tick, minutes later, fans out again and workers reconcile; a
+# failure shows in the invocation log and alerts.
+@app.timer_trigger(
+    arg_name="timer",
+    schedule="%COSTWARDEN_SCHEDULE_TICK%",
+    run_on_startup=False,
+    use_monitor=True,
+)
+def schedule_planner(timer: func.TimerRequest) -> None:
+    at = _tick_instant(timer)
+    sent = _schedule_planner().fan_out(at)
+    schedule_log.info("schedule work items sent for %s: %d", at.isoformat(), sent)
+
+
+def _tick_instant(timer: func.TimerRequest) -> datetime:
+    """The occurrence this invocation stands for: while it runs, the host's schedule status
+    still holds the previous update, whose ``Next`` is this occurrence (use_monitor=True).
+    A past-due invocation (the app was down) reconciles for now, not for a stale slot."""
+    scheduled = timer.schedule_status.get("Next")
+    if timer.past_due or not scheduled:
+        return datetime.now(UTC)
+    return tick_instant(scheduled)
+
+
+@app.queue_trigger(
+    arg_name="message",
+    queue_name="%COSTWARDEN_SCHEDULE_QUEUE%",
+    connection="COSTWARDEN_QUEUE_CONNECTION",
+)
+def schedule_worker(message: func.QueueMessage) -> None:
+    item = WorkItem.from_message(message.get_body())
+    report = _schedule_worker().run(item, invocation_id=f"{message.id}/{uuid.uuid4().hex[:12]}")
+    schedule_log.info("schedule work item %s: %s", message.id, report.summary())
+    # Raising hands the message back to the queue: the retry reconciles what is left.
+    raise_if_failed(report)

@@ -17,10 +17,20 @@ deployed with retries redelivers it.
 to a Pub/Sub topic once a day and Eventarc delivers the message here (its content is not used:
 "today" is the clock's, in UTC). Unreadable cost data or a failed digest raises, so a trigger
 deployed with retries redelivers; a redelivery posts only what is still missing.
+
+``schedule_planner`` is the scheduler's tick (docs/scheduling.md): Cloud Scheduler publishes to
+a Pub/Sub topic every few minutes and Eventarc delivers the message here; the CloudEvent's
+``time`` is the instant every worker reconciles for. It publishes one work item per project to
+the topic ``COSTWARDEN_SCHEDULE_QUEUE``. ``schedule_worker`` receives those (Eventarc again):
+plan, act and report for one project. Either raises on failure (malformed item, listing failed,
+an action failed), so a trigger deployed with retries redelivers and, past the subscription's
+limit, parks the message in its dead-letter topic; a redelivery reconciles and posts nothing new.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import uuid
 from functools import cache
@@ -32,9 +42,19 @@ from cloudevents.http import CloudEvent
 from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
 from costwarden.bootstrap_digest import DigestDeps, build_digest_deps
 from costwarden.bootstrap_exports import ExportArrivalDeps, build_export_arrival_deps
+from costwarden.bootstrap_schedule import (
+    SchedulePlanner,
+    ScheduleWorker,
+    raise_if_failed,
+    schedule_planner_from_settings,
+    schedule_worker_from_settings,
+    tick_instant,
+)
+from costwarden.errors import PayloadError
 from costwarden.models.budget import BudgetAlert
 from costwarden.normalize.budget import parse_budget_event
 from costwarden.normalize.export import parse_export_event
+from costwarden.ports_compute import WorkItem
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.services.cost_digest import send_daily_digests
 from costwarden.services.export_arrival import process_export_object
@@ -103,3 +123,47 @@ def cost_digest(cloud_event: CloudEvent) -> None:
     digest_log.info(
         "daily digests for %s: %s", run.day, [outcome.as_log() for outcome in run.outcomes]
     )
+
+
+# -- scheduler: nightly shutdown, morning start, idle stop ---------------------------------------
+schedule_log = logging.getLogger("costwarden.scheduler")
+
+
+@cache
+def _schedule_planner() -> SchedulePlanner:
+    return schedule_planner_from_settings(load_settings(), "gcp")
+
+
+@cache
+def _schedule_worker() -> ScheduleWorker:
+    return schedule_worker_from_settings(load_settings(), "gcp")
+
+
+@functions_framework.cloud_event
+def schedule_planner(cloud_event: CloudEvent) -> None:
+    # Cloud Scheduler's message body is not used: the event's time is the tick's instant.
+    at = tick_instant(cloud_event.get("time"))
+    sent = _schedule_planner().fan_out(at)
+    schedule_log.info("schedule work items sent for %s: %d", at.isoformat(), sent)
+
+
+@functions_framework.cloud_event
+def schedule_worker(cloud_event: CloudEvent) -> None:
+    item = WorkItem.from_message(_pubsub_message_data(cloud_event.get_data()))
+    report = _schedule_worker().run(
+        item, invocation_id=f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
+    )
+    schedule_log.info("schedule work item %s: %s", cloud_event["id"], report.summary())
+    raise_if_failed(report)  # Pub/Sub redelivers; the retry reconciles what is left
+
+
+def _pubsub_message_data(data: Any) -> bytes:
+    """The published bytes of an Eventarc Pub/Sub CloudEvent (``data.message.data``, base64)."""
+    message = data.get("message") if isinstance(data, dict) else None
+    encoded = message.get("data") if isinstance(message, dict) else None
+    if not isinstance(encoded, str):
+        raise PayloadError("not a Pub/Sub CloudEvent: data.message.data is missing")
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise PayloadError("data.message.data is not base64") from None

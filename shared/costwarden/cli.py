@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 
 import typer
 
+from costwarden.cli_package import package_command
+from costwarden.cli_schedule import register as register_schedule_commands
+from costwarden.cli_tags import check_plan_command
 from costwarden.errors import CostwardenError, PolicyError
 from costwarden.focus.cli import focus_app
 
@@ -27,6 +30,9 @@ policy_app = typer.Typer(help="The policy file.", no_args_is_help=True)
 app.add_typer(budget_app, name="budget")
 app.add_typer(policy_app, name="policy")
 app.add_typer(focus_app, name="focus")
+register_schedule_commands(app)  # plan, apply
+app.command("package")(package_command)
+app.command("check-plan")(check_plan_command)
 
 ProviderOption = Literal["aws", "azure", "gcp"]
 

@@ -36,6 +36,12 @@ EXPORT_OUTPUT_SCHEMES = ("s3", "gs", "azure-blob", "https", "http", "file")
 
 
 ENV_PREFIX = "COSTWARDEN_"
+# Azure Functions identity-based connection settings (``<connection>__<part>``) of the queue
+# trigger's ``connection="COSTWARDEN_QUEUE_CONNECTION"``; any other part stays an unknown setting.
+_QUEUE_IDENTITY_PREFIX = "queue_connection__"
+_QUEUE_IDENTITY_PARTS = frozenset(
+    {"queueserviceuri", "credential", "clientid", "managedidentityresourceid"}
+)
 
 
 class Settings(BaseModel):
@@ -127,6 +133,55 @@ class Settings(BaseModel):
         default=600, ge=60, le=86_400, description="how long a digest claim is exclusive"
     )
 
+    # Scheduling (issue 3; docs/scheduling.md): the planner fans one work item per target out
+    # on a queue, the worker acts on one target per message.
+    schedule_queue: str | None = Field(
+        default=None,
+        description=(
+            "where work items go: AWS SQS queue URL, Azure Storage queue name, GCP Pub/Sub "
+            "topic projects/PROJECT/topics/TOPIC"
+        ),
+    )
+    # A connection string carries the account key: kept out of reprs and logs. The Azure
+    # queue trigger names this same setting as its ``connection``.
+    queue_connection: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Azure: storage connection string, or https://<account>.queue.core.windows.net "
+            "(managed identity; the trigger reads COSTWARDEN_QUEUE_CONNECTION__queueServiceUri)"
+        ),
+    )
+    dry_run: bool = Field(
+        default=False, description="plan and report only; ORed with the policy's safety.dry_run"
+    )
+    # Read by the Azure Functions host (``%COSTWARDEN_SCHEDULE_TICK%``), like digest_schedule.
+    schedule_tick: str | None = Field(
+        default=None,
+        description="Azure: NCRONTAB of the schedule_planner timer, e.g. 0 */15 * * * *",
+    )
+    azure_arm_endpoint: str | None = Field(
+        default=None,
+        description="Azure Resource Manager base URL; default the public cloud (tests, sovereign)",
+    )
+    gcp_compute_endpoint: str | None = Field(
+        default=None,
+        description="Compute Engine API base URL; default compute.googleapis.com (tests, PSC)",
+    )
+    gcp_pubsub_endpoint: str | None = Field(
+        default=None,
+        description="Pub/Sub API base URL of the planner's sends; default pubsub.googleapis.com",
+    )
+
+    @field_validator("azure_arm_endpoint", "gcp_compute_endpoint", "gcp_pubsub_endpoint")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        url = urlparse(value)
+        if url.scheme not in ("https", "http") or not url.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
     @property
     def published_cost_data(self) -> str | None:
         """The store URL cost data is read from, or None when it comes from local paths."""
@@ -176,11 +231,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
+    queue_service_uri: str | None = None
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX):
             continue
         field = name[len(ENV_PREFIX) :].lower()
+        if field.startswith(_QUEUE_IDENTITY_PREFIX):
+            # An identity-based connection of the Azure queue trigger: the host reads these
+            # parts; only the queue service URI concerns our code (the planner's sender).
+            part = field[len(_QUEUE_IDENTITY_PREFIX) :]
+            if part in _QUEUE_IDENTITY_PARTS:
+                if part == "queueserviceuri":
+                    queue_service_uri = raw
+                continue
         values[field] = _list_value(raw) if field == "cost_data" else raw
+    if queue_service_uri is not None:
+        values.setdefault("queue_connection", queue_service_uri)
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
