@@ -1,0 +1,282 @@
+"""Every function in functions/ is deployed by each cloud's infrastructure, every deployed
+function points at a real handler, and the roles grant exactly what costwarden.permissions
+generates from the declarations."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from costwarden import permissions
+from costwarden.settings import Settings
+from infra.conftest import InfraTools
+
+
+# -- what functions/ holds ------------------------------------------------------------------------
+def _top_level_functions(path: Path) -> dict[str, list[str]]:
+    """Top-level function name -> the text of its decorators."""
+    tree = ast.parse(path.read_text("utf-8"))
+    return {
+        node.name: [ast.unparse(d) for d in node.decorator_list]
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+    }
+
+
+def discovered(repo: Path, cloud: str) -> set[str]:
+    folder = repo / "functions" / cloud
+    if cloud == "aws":
+        return {p.stem for p in folder.glob("*.py") if "handler" in _top_level_functions(p)}
+    if cloud == "azure":
+        functions = _top_level_functions(folder / "function_app.py")
+        return {
+            n
+            for n, decorators in functions.items()
+            if any(d.startswith("app.") for d in decorators)
+        }
+    functions = _top_level_functions(folder / "main.py")
+    return {
+        name
+        for name, decorators in functions.items()
+        if any(d.startswith("functions_framework.") for d in decorators)
+    }
+
+
+@pytest.mark.parametrize("cloud", permissions.CLOUDS)
+def test_every_function_declares_its_permissions(repo: Path, cloud: str) -> None:
+    assert discovered(repo, cloud) == set(permissions.FUNCTIONS[cloud])
+
+
+# -- AWS ------------------------------------------------------------------------------------------
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags, as their long forms."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_cfn(path: Path) -> dict[str, Any]:
+    return yaml.load(path.read_text("utf-8"), Loader=_CfnLoader)
+
+
+@pytest.fixture(scope="module")
+def sam(repo: Path) -> dict[str, Any]:
+    return load_cfn(repo / "infra" / "aws" / "template.yaml")
+
+
+def _sam_functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: resource["Properties"]
+        for name, resource in sam["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def test_sam_deploys_every_aws_function_from_a_real_handler(
+    repo: Path, sam: dict[str, Any]
+) -> None:
+    handlers = {props["Handler"] for props in _sam_functions(sam).values()}
+    assert {h.split(".")[0] for h in handlers} == discovered(repo, "aws")
+    for handler in handlers:
+        module, function = handler.split(".")
+        assert function in _top_level_functions(repo / "functions" / "aws" / f"{module}.py")
+
+
+# The trigger of each AWS function (docs/deploy-aws.md).
+AWS_TRIGGERS = {
+    "budget_alert": ("SNS", {"Topic": {"Ref": "BudgetTopic"}}),
+    "export_arrival": ("S3", {"Bucket": {"Ref": "ExportBucket"}, "Events": "s3:ObjectCreated:*"}),
+    "cost_digest": ("ScheduleV2", {"ScheduleExpressionTimezone": "UTC"}),
+    "schedule_planner": ("ScheduleV2", {"Input": '{"time": "<aws.scheduler.scheduled-time>"}'}),
+    "schedule_worker": (
+        "SQS",
+        {
+            "Queue": {"Fn::GetAtt": ["ScheduleQueue", "Arn"]},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("function", sorted(AWS_TRIGGERS))
+def test_sam_function_has_its_trigger_role_and_log_group(
+    sam: dict[str, Any], function: str
+) -> None:
+    logical = permissions.aws_logical_name(function)
+    props = sam["Resources"][f"{logical}Function"]["Properties"]
+    assert props["Handler"] == f"{function}.handler"
+    assert props["Role"] == {"Fn::GetAtt": [f"{logical}Role", "Arn"]}
+    assert props["LoggingConfig"] == {"LogGroup": {"Ref": f"{logical}LogGroup"}}
+    kind, expected = AWS_TRIGGERS[function]
+    events = list(props["Events"].values())
+    assert events, function
+    for event in events:
+        assert event["Type"] == kind
+        assert expected.items() <= event["Properties"].items()
+    if kind == "S3":
+        (rule,) = events[0]["Properties"]["Filter"]["S3Key"]["Rules"]
+        assert rule == {"Name": "suffix", "Value": "-Manifest.json"}
+    if kind != "SQS":  # asynchronous: failures park in the function DLQ
+        assert props["DeadLetterQueue"]["TargetArn"] == {
+            "Fn::GetAtt": ["FunctionDeadLetterQueue", "Arn"]
+        }
+
+
+@pytest.mark.parametrize("function", sorted(permissions.FUNCTIONS["aws"]))
+def test_sam_roles_grant_exactly_the_generated_statements(
+    sam: dict[str, Any], function: str
+) -> None:
+    role = sam["Resources"][f"{permissions.aws_logical_name(function)}Role"]["Properties"]
+    (policy,) = role["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == permissions.aws_role_statements(function), (
+        "regenerate: python -m costwarden.permissions --cloud aws"
+    )
+    assert "ManagedPolicyArns" not in role
+
+
+def test_member_role_grants_exactly_the_generated_statements(repo: Path) -> None:
+    template = load_cfn(repo / "infra" / "aws" / "member-role.yaml")
+    (policy,) = template["Resources"]["MemberRole"]["Properties"]["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == permissions.aws_member_role_statements()
+
+
+def _allow_statements(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if node.get("Effect") == "Allow" and "Action" in node else []
+        return found + [s for value in node.values() for s in _allow_statements(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _allow_statements(value)]
+    return []
+
+
+@pytest.mark.parametrize("template", ["template.yaml", "member-role.yaml"])
+def test_no_aws_allow_statement_has_a_wildcard_action(repo: Path, template: str) -> None:
+    statements = _allow_statements(load_cfn(repo / "infra" / "aws" / template)["Resources"])
+    assert statements
+    for statement in statements:
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+        assert not [a for a in actions if "*" in a], statement
+
+
+def test_the_protected_deny_covers_every_mutating_compute_action() -> None:
+    (deny,) = [s for s in permissions.aws_member_role_statements() if s["Effect"] == "Deny"]
+    granted = {
+        action
+        for statement in permissions.aws_member_role_statements()
+        if statement["Effect"] == "Allow"
+        for action in statement["Action"]
+    }
+    assert set(deny["Action"]) == {a for a in granted if not permissions.is_read(a)}
+    assert {"ec2:StopInstances", "rds:StopDBInstance", "autoscaling:UpdateAutoScalingGroup"} <= set(
+        deny["Action"]
+    )
+
+
+# -- Terraform ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def terraform(infra_tools: InfraTools, repo: Path) -> dict[str, dict[str, Any]]:
+    """cloud -> merged ``locals`` of its .tf files, parsed by python-hcl2."""
+    script = (
+        "import hcl2, json, sys\n"
+        "out = {}\n"
+        "for name in sys.argv[1:]:\n"
+        "    with open(name) as f:\n"
+        "        for block in hcl2.load(f).get('locals', []):\n"
+        "            out.setdefault(name.split('/')[-2], {}).update(block)\n"
+        "print(json.dumps(out))\n"
+    )
+    files = [str(p) for p in sorted((repo / "infra").glob("*/*.tf"))]
+    result = infra_tools.run("python", "-c", script, *files)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
+
+
+def _value(value: Any) -> Any:
+    """python-hcl2 wraps object and list values of ``locals`` in a one-element list."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict | list):
+        return value[0]
+    return value
+
+
+def test_gcp_deploys_every_function_from_a_real_entry_point(
+    repo: Path, terraform: dict[str, dict[str, Any]]
+) -> None:
+    functions = _value(terraform["gcp"]["functions"])
+    assert set(functions) == discovered(repo, "gcp")  # entry_point = each.key
+    assert functions["export_arrival"]["topic"] is None  # the GCS trigger
+    main = (repo / "infra" / "gcp" / "main.tf").read_text()
+    assert "entry_point = each.key" in main
+
+
+def test_gcp_custom_roles_are_exactly_the_generated_permissions(
+    terraform: dict[str, dict[str, Any]],
+) -> None:
+    generated = permissions.generated("gcp")
+    predefined = permissions.GCP_PREDEFINED_ROLES
+    assert _value(terraform["gcp"]["permissions"]) == {
+        resource: needs for resource, needs in generated.items() if resource not in predefined
+    }
+    for resource, (_role, contains) in predefined.items():
+        assert set(generated[resource]) <= set(contains)
+
+
+def test_azure_custom_role_is_exactly_the_generated_actions(
+    terraform: dict[str, dict[str, Any]],
+) -> None:
+    assert (
+        _value(terraform["azure"]["scheduler_actions"]) == permissions.generated("azure")["compute"]
+    )
+
+
+def test_azure_data_roles_cover_what_the_code_does_at_each_scope(
+    terraform: dict[str, dict[str, Any]],
+) -> None:
+    roles = _value(terraform["azure"]["data_roles"])
+    generated = permissions.generated("azure")
+    assert set(roles) == set(generated) - {"compute"}
+    for resource, assignment in roles.items():
+        builtin, grants = permissions.AZURE_BUILTIN_ROLES[resource]
+        assert assignment["role"] == builtin
+        assert set(generated[resource]) <= set(grants), resource
+
+
+def test_azure_app_settings_feed_every_binding_expression(repo: Path) -> None:
+    app = (repo / "functions" / "azure" / "function_app.py").read_text()
+    main = (repo / "infra" / "azure" / "main.tf").read_text()
+    for setting in re.findall(r'="%([A-Z0-9_]+)%"', app):
+        assert re.search(rf"^\s+{setting}\s+=", main, re.MULTILINE), setting
+    for connection in re.findall(r'connection="([A-Za-z0-9_]+)"', app):
+        assert re.search(rf"^\s+{connection}__queueServiceUri\s+=", main, re.MULTILINE)
+    triggers = (repo / "infra" / "azure" / "triggers.tf").read_text()
+    for name in re.findall(r"/functions/([a-z_]+)\"", triggers):
+        assert name in discovered(repo, "azure")
+
+
+def test_every_costwarden_variable_the_infrastructure_sets_is_a_setting(repo: Path) -> None:
+    fields = set(Settings.model_fields)
+    for path in [*(repo / "infra").glob("*/*.tf"), *(repo / "infra").glob("aws/*.yaml")]:
+        for name in set(re.findall(r"\bCOSTWARDEN_[A-Z0-9_]+(?:__[A-Za-z]+)?", path.read_text())):
+            field = name.removeprefix("COSTWARDEN_").split("__")[0].lower()
+            assert field in fields, f"{path.name}: {name}"
