@@ -16,7 +16,7 @@ import typer
 
 from costwarden.cli_package import package_command
 from costwarden.cli_schedule import register as register_schedule_commands
-from costwarden.cli_tags import check_plan_command
+from costwarden.cli_tags import register_tags
 from costwarden.errors import CostwardenError, PolicyError
 from costwarden.focus.cli import focus_app
 
@@ -32,7 +32,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(focus_app, name="focus")
 register_schedule_commands(app)  # plan, apply
 app.command("package")(package_command)
-app.command("check-plan")(check_plan_command)
+register_tags(app)  # check-plan, tags plan/apply/audit
 
 ProviderOption = Literal["aws", "azure", "gcp"]
 
