@@ -50,6 +50,11 @@ class Rule:
     ServiceSubcategory with its ServiceCategory); the data is grouped by those columns once and
     every combination it rejects counts its rows. Enum and currency checks are value rules:
     testing a few distinct values beats testing 180 currency codes on every row.
+
+    ``per_value``: a row rule whose SQL depends only on the values of ``columns`` and is costly
+    per row (JSON parsing, regular expressions): it is evaluated once per distinct value
+    (grouped first, counts summed). Tags parsed per row took 0.65 s per 1M rows; per distinct
+    value 0.01 s, since exports repeat a resource's tags on every one of its line items.
     """
 
     id: str
@@ -58,6 +63,7 @@ class Rule:
     columns: tuple[str, ...]
     failing_sql: str = ""
     accepts: Callable[[tuple[object, ...]], bool] | None = None
+    per_value: bool = False
 
 
 class _Columns:
@@ -91,10 +97,18 @@ def build_rules(types: dict[str, str]) -> tuple[list[Rule], list[str]]:
     skipped: list[str] = []
 
     def add(
-        rule_id: str, severity: Severity, description: str, columns: Sequence[str], sql: str
+        rule_id: str,
+        severity: Severity,
+        description: str,
+        columns: Sequence[str],
+        sql: str,
+        *,
+        per_value: bool = False,
     ) -> None:
         if cols.has(*columns):
-            rules.append(Rule(rule_id, severity, description, tuple(columns), sql))
+            rules.append(
+                Rule(rule_id, severity, description, tuple(columns), sql, per_value=per_value)
+            )
         else:
             skipped.append(rule_id)
 
@@ -188,6 +202,7 @@ def build_rules(types: dict[str, str]) -> tuple[list[Rule], list[str]]:
             f"{name} must be a JSON object with unique keys and no nested values",
             [name],
             _not_flat_object(quote(name)),
+            per_value=True,
         )
 
     add(
@@ -205,6 +220,7 @@ def build_rules(types: dict[str, str]) -> tuple[list[Rule], list[str]]:
             f"{name} follows the FOCUS unit format (GB-Months, Hours, Requests, ...)",
             [name],
             f"NOT regexp_full_match({quote(name)}, '{_UNIT_FORMAT}')",
+            per_value=True,
         )
     _pairs(add)
     _price_rules(add, v)

@@ -25,6 +25,7 @@ reconciliation difference is found, and the staging folder is always removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -121,7 +122,7 @@ def convert(
         notify("write", "writing Parquet to a staging folder")
         staged_file, staged = _write_staging(con, focus_sql, staging)
         notify("check", "checking every row")
-        report = run_checks(con, staged)
+        report = run_checks(con, staged, period_totals=True)
         if not report.ok:
             raise FocusConversionError(
                 "converted rows fail FOCUS checks; nothing was written:\n" + report.summary(),
@@ -254,14 +255,21 @@ def reconcile(
     total of the view ``src``; FocusReconciliationError when a period differs by > 0.01."""
     # Both sums group by the raw period value first and derive YYYY-MM from the few distinct
     # values afterwards: the key expression (regular expressions) then runs per period, not
-    # per row.
-    written = {
-        str(period): (int(rows), Decimal(total or 0))
-        for period, rows, total in con.execute(
-            "SELECT strftime(p, '%Y-%m'), sum(n), sum(s) FROM (SELECT BillingPeriodStart AS p, "
-            f"count(*) AS n, sum(BilledCost) AS s FROM {staged} GROUP BY 1) GROUP BY 1"
-        ).fetchall()
-    }
+    # per row. The written side comes from the checks' scan when it computed it.
+    written: dict[str, tuple[int, Decimal]] = {}
+    if report is not None and report.period_totals:
+        for start, rows, total in report.period_totals:
+            month = _month(start)
+            before = written.get(month, (0, Decimal(0)))
+            written[month] = (before[0] + rows, before[1] + total)
+    else:
+        written = {
+            str(period): (int(rows), Decimal(total or 0))
+            for period, rows, total in con.execute(
+                "SELECT strftime(p, '%Y-%m'), sum(n), sum(s) FROM (SELECT BillingPeriodStart AS "
+                f"p, count(*) AS n, sum(BilledCost) AS s FROM {staged} GROUP BY 1) GROUP BY 1"
+            ).fetchall()
+        }
     expected = {
         str(period): Decimal(total or 0)
         for period, total in con.execute(
@@ -290,6 +298,13 @@ def reconcile(
             report,
         )
     return periods
+
+
+def _month(start: object) -> str:
+    """``YYYY-MM`` of a BillingPeriodStart value as fetched from our typed output (UTC)."""
+    if isinstance(start, dt.datetime):
+        return (start.astimezone(dt.UTC) if start.tzinfo else start).strftime("%Y-%m")
+    return str(start)
 
 
 def _publish(

@@ -82,21 +82,21 @@ WITH n AS (
         src."savings_plan_savings_plan_a_r_n" AS savings_plan_arn,
         src."capacity_reservation_capacity_reservation_a_r_n" AS capacity_reservation_arn,
         src."capacity_reservation_capacity_reservation_status" AS capacity_reservation_status,
-        TRY_CAST(TRIM(src."line_item_unblended_cost") AS DECIMAL(38, 10)) AS unblended_cost,
-        TRY_CAST(TRIM(src."line_item_unblended_rate") AS DECIMAL(38, 10)) AS unblended_rate,
-        TRY_CAST(TRIM(src."line_item_usage_amount") AS DECIMAL(38, 10)) AS usage_amount,
-        TRY_CAST(TRIM(src."pricing_public_on_demand_rate") AS DECIMAL(38, 10)) AS public_rate,
-        TRY_CAST(TRIM(src."pricing_public_on_demand_cost") AS DECIMAL(38, 10)) AS public_cost,
-        TRY_CAST(TRIM(src."reservation_effective_cost") AS DECIMAL(38, 10)) AS ri_effective_cost,
-        TRY_CAST(TRIM(src."reservation_unused_amortized_upfront_fee_for_billing_period") AS DECIMAL(38, 10))
+        TRY_CAST(src."line_item_unblended_cost" AS DECIMAL(28, 10)) AS unblended_cost,
+        TRY_CAST(src."line_item_unblended_rate" AS DECIMAL(28, 10)) AS unblended_rate,
+        TRY_CAST(src."line_item_usage_amount" AS DECIMAL(28, 10)) AS usage_amount,
+        TRY_CAST(src."pricing_public_on_demand_rate" AS DECIMAL(28, 10)) AS public_rate,
+        TRY_CAST(src."pricing_public_on_demand_cost" AS DECIMAL(28, 10)) AS public_cost,
+        TRY_CAST(src."reservation_effective_cost" AS DECIMAL(28, 10)) AS ri_effective_cost,
+        TRY_CAST(src."reservation_unused_amortized_upfront_fee_for_billing_period" AS DECIMAL(28, 10))
             AS ri_unused_upfront,
-        TRY_CAST(TRIM(src."reservation_unused_recurring_fee") AS DECIMAL(38, 10)) AS ri_unused_recurring,
-        TRY_CAST(TRIM(src."reservation_unused_quantity") AS DECIMAL(38, 10)) AS ri_unused_quantity,
-        TRY_CAST(TRIM(src."savings_plan_savings_plan_effective_cost") AS DECIMAL(38, 10))
+        TRY_CAST(src."reservation_unused_recurring_fee" AS DECIMAL(28, 10)) AS ri_unused_recurring,
+        TRY_CAST(src."reservation_unused_quantity" AS DECIMAL(28, 10)) AS ri_unused_quantity,
+        TRY_CAST(src."savings_plan_savings_plan_effective_cost" AS DECIMAL(28, 10))
             AS sp_effective_cost,
-        TRY_CAST(TRIM(src."savings_plan_total_commitment_to_date") AS DECIMAL(38, 10))
+        TRY_CAST(src."savings_plan_total_commitment_to_date" AS DECIMAL(28, 10))
             AS sp_total_commitment,
-        TRY_CAST(TRIM(src."savings_plan_used_commitment") AS DECIMAL(38, 10)) AS sp_used_commitment
+        TRY_CAST(src."savings_plan_used_commitment" AS DECIMAL(28, 10)) AS sp_used_commitment
     FROM src
 ),
 
@@ -128,7 +128,7 @@ t AS (
                 AND line_item_type IN ('DiscountedUsage', 'RIFee', 'Fee')
                 THEN reservation_arn
         END AS commitment_id,
-        TRY_CAST(
+        CASE WHEN bp_start_raw LIKE '%Z' THEN TRY_CAST(bp_start_raw AS TIMESTAMPTZ) ELSE TRY_CAST(
             CASE
                 WHEN REGEXP_MATCHES(TRIM(bp_start_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
                     THEN TRIM(bp_start_raw) || 'T00:00:00Z'
@@ -136,8 +136,8 @@ t AS (
                     THEN TRIM(bp_start_raw)
                 ELSE TRIM(bp_start_raw) || 'Z'
             END AS TIMESTAMPTZ
-        ) AS bp_start,
-        TRY_CAST(
+        ) END AS bp_start,
+        CASE WHEN bp_end_raw LIKE '%Z' THEN TRY_CAST(bp_end_raw AS TIMESTAMPTZ) ELSE TRY_CAST(
             CASE
                 WHEN REGEXP_MATCHES(TRIM(bp_end_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
                     THEN TRIM(bp_end_raw) || 'T00:00:00Z'
@@ -145,8 +145,8 @@ t AS (
                     THEN TRIM(bp_end_raw)
                 ELSE TRIM(bp_end_raw) || 'Z'
             END AS TIMESTAMPTZ
-        ) AS bp_end,
-        TRY_CAST(
+        ) END AS bp_end,
+        CASE WHEN usage_start_raw LIKE '%Z' THEN TRY_CAST(usage_start_raw AS TIMESTAMPTZ) ELSE TRY_CAST(
             CASE
                 WHEN REGEXP_MATCHES(TRIM(usage_start_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
                     THEN TRIM(usage_start_raw) || 'T00:00:00Z'
@@ -154,8 +154,8 @@ t AS (
                     THEN TRIM(usage_start_raw)
                 ELSE TRIM(usage_start_raw) || 'Z'
             END AS TIMESTAMPTZ
-        ) AS usage_start,
-        TRY_CAST(
+        ) END AS usage_start,
+        CASE WHEN usage_end_raw LIKE '%Z' THEN TRY_CAST(usage_end_raw AS TIMESTAMPTZ) ELSE TRY_CAST(
             CASE
                 WHEN REGEXP_MATCHES(TRIM(usage_end_raw), '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
                     THEN TRIM(usage_end_raw) || 'T00:00:00Z'
@@ -163,7 +163,7 @@ t AS (
                     THEN TRIM(usage_end_raw)
                 ELSE TRIM(usage_end_raw) || 'Z'
             END AS TIMESTAMPTZ
-        ) AS usage_end,
+        ) END AS usage_end,
         CASE
             WHEN line_item_type = 'RIFee'
                 THEN COALESCE(ri_unused_upfront, 0) + COALESCE(ri_unused_recurring, 0)
@@ -462,9 +462,9 @@ SELECT
     CAST(
         CASE
             WHEN contracted_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
-                THEN contracted_unit_price * pricing_quantity
+                THEN ROUND(contracted_unit_price * pricing_quantity, 10)
             WHEN list_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
-                THEN list_unit_price * pricing_quantity
+                THEN ROUND(list_unit_price * pricing_quantity, 10)
             WHEN row_kind = 'unused' THEN effective_cost
             ELSE billed_cost
         END AS DECIMAL(38, 10)
@@ -476,7 +476,7 @@ SELECT
     CAST(
         CASE
             WHEN list_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
-                THEN list_unit_price * pricing_quantity
+                THEN ROUND(list_unit_price * pricing_quantity, 10)
             WHEN row_kind = 'unused' THEN effective_cost
             WHEN charge_category IN ('Usage', 'Purchase') THEN COALESCE(public_cost, billed_cost)
             ELSE billed_cost
@@ -563,12 +563,16 @@ SELECT
         AS "SubAccountType",
     CAST(
         CASE
-            WHEN row_kind = 'unused' OR NULLIF(TRIM(tags_json), '') IS NULL THEN NULL
-            ELSE REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(
-                TRIM(tags_json),
-                '{"user_', '{"'), ',"user_', ',"'), ', "user_', ', "'),
-                '{"user:', '{"'), ',"user:', ',"'), ', "user:', ', "'),
-                '{"aws_', '{"aws:'), ',"aws_', ',"aws:'), ', "aws_', ', "aws:')
+            WHEN row_kind = 'unused' OR tags_json IS NULL THEN NULL
+            -- TRIM only for text that does not start like an object: it copies every string.
+            WHEN tags_json NOT LIKE '{%' AND TRIM(tags_json) = '' THEN NULL
+            -- ', "' -> ',"' first (JSON whitespace between members; an unescaped quote only
+            -- starts or ends a string, so no value changes), then each prefix at a key start.
+            ELSE REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(
+                tags_json, ', "', ',"'),
+                '{"user_', '{"'), ',"user_', ',"'),
+                '{"user:', '{"'), ',"user:', ',"'),
+                '{"aws_', '{"aws:'), ',"aws_', ',"aws:')
         END AS VARCHAR
     ) AS "Tags",
     CAST(NULLIF(TRIM(cost_category_json), '') AS VARCHAR) AS "x_CostCategories",
