@@ -23,6 +23,16 @@ retry policy runs it again; a run that finds every digest sent posts nothing.
 A worker that raises (malformed item, listing failed, an action failed) leaves the message to
 the host's retries (``maxDequeueCount``, 5 by default), then to ``<queue>-poison``; a retry
 reconciles, so nothing is stopped twice and Slack reports are deduplicated per run.
+
+``tag_remediation`` is an Event Grid trigger on the subscription's
+``Microsoft.Resources.ResourceWriteSuccess`` events (docs/tagging.md): what was created is
+re-read and tagged (the creator as owner), each team told once per event. An event that needs
+nothing (costwarden's own tag write, a failed call) or whose operation has no rule is logged and
+acknowledged; a malformed one too, since a redelivery cannot fix it. Anything else raises, so
+Event Grid redelivers; the retry writes only what is still missing and posts nothing twice.
+``tag_sweep`` is a timer trigger (NCRONTAB from ``COSTWARDEN_TAG_SWEEP_SCHEDULE``, e.g.
+``0 30 5 * * *``) -> every subscription's resources remediated; a subscription that could not
+be listed makes it raise after the others ran, so the retry policy runs it again.
 """
 
 from __future__ import annotations
@@ -47,14 +57,18 @@ from costwarden.bootstrap_schedule import (
     schedule_worker_from_settings,
     tick_instant,
 )
+from costwarden.bootstrap_tagging import TagWorker, TargetRun, tag_worker_from_settings
 from costwarden.errors import (
     AlertInProgressError,
+    CloudApiError,
     CostwardenError,
     PayloadError,
     UnauthorizedError,
+    UnrecognisedPayloadError,
 )
 from costwarden.normalize.budget import from_azure_webhook
 from costwarden.normalize.export import parse_export_event
+from costwarden.normalize.resource_change import parse_resource_change
 from costwarden.ports_compute import WorkItem
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.services.cost_digest import send_daily_digests
@@ -239,3 +253,84 @@ def schedule_worker(message: func.QueueMessage) -> None:
     schedule_log.info("schedule work item %s: %s", message.id, report.summary())
     # Raising hands the message back to the queue: the retry reconciles what is left.
     raise_if_failed(report)
+
+
+# -- tag remediation -----------------------------------------------------------------------------
+tag_log = logging.getLogger("costwarden.tag_remediation")
+
+
+@cache
+def _tag_worker() -> TagWorker:
+    return tag_worker_from_settings(_settings(), "azure")
+
+
+@app.event_grid_trigger(arg_name="event")
+def tag_remediation(event: func.EventGridEvent) -> None:
+    try:
+        changes = parse_resource_change(_resource_write_payload(event))
+    except UnrecognisedPayloadError as exc:
+        tag_log.info("no tagging rule for event %s: %s", event.id, exc)
+        return
+    except PayloadError as exc:
+        # Redelivering a malformed event cannot fix it: log it with its typed error and
+        # acknowledge it, instead of Event Grid retrying for 24 hours.
+        tag_log.error("tag event %s rejected (%s): %s", event.id, type(exc).__name__, exc)
+        return
+    if not changes:
+        tag_log.info("event %s needs no tagging", event.id)
+        return
+    # Event Grid redelivers an event it got no answer for within 30 s: each delivery claims
+    # the Slack reports as its own owner, so a concurrent duplicate finds them busy.
+    owner = f"{event.id}/{uuid.uuid4().hex[:12]}"
+    runs = _tag_worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
+    tag_log.info("tag event %s: %s", event.id, [_tag_summary(run) for run in runs])
+    failed = [
+        f"{v.resource.resource_id}: {v.outcome.message if v.outcome else ''}"
+        for run in runs
+        for v in run.report.failed
+    ]
+    if failed:
+        # Slack was told; raising has Event Grid redeliver, which writes only what is missing.
+        raise CloudApiError(f"{len(failed)} tag writes failed: " + "; ".join(failed))
+
+
+def _resource_write_payload(event: func.EventGridEvent) -> dict[str, object]:
+    """The event as Event Grid sent it, with its time (the normalizer records it)."""
+    payload = _event_grid_payload(event)
+    if event.event_time is not None:
+        payload["eventTime"] = event.event_time.isoformat()
+    return payload
+
+
+# The retry policy re-runs a sweep whose listing failed; the rerun writes only what is missing
+# and its Slack reports are deduplicated per run (the scheduled instant), target and team.
+@app.timer_trigger(
+    arg_name="timer",
+    schedule="%COSTWARDEN_TAG_SWEEP_SCHEDULE%",
+    run_on_startup=False,
+    use_monitor=True,
+)
+@app.retry(
+    strategy="exponential_backoff",
+    max_retry_count="3",
+    minimum_interval="00:01:00",
+    maximum_interval="00:15:00",
+)
+def tag_sweep(timer: func.TimerRequest) -> None:
+    at = _tick_instant(timer)
+    run_id = f"tag-sweep-{at:%Y%m%dT%H%M}"
+    runs = _tag_worker().sweep(now=at, run_id=run_id, owner=f"{run_id}/{uuid.uuid4().hex[:12]}")
+    tag_log.info("tag sweep %s: %s", run_id, [_tag_summary(run) for run in runs])
+
+
+def _tag_summary(run: TargetRun) -> dict[str, object]:
+    report = run.report
+    return {
+        "target": run.target.label,
+        "checked": report.checked,
+        "compliant": report.compliant,
+        "fixed": len(report.fixed),
+        "violating": len(report.violating),
+        "failed": len(report.failed),
+        "posted": run.posted,
+    }

@@ -25,6 +25,16 @@ the topic ``COSTWARDEN_SCHEDULE_QUEUE``. ``schedule_worker`` receives those (Eve
 plan, act and report for one project. Either raises on failure (malformed item, listing failed,
 an action failed), so a trigger deployed with retries redelivers and, past the subscription's
 limit, parks the message in its dead-letter topic; a redelivery reconciles and posts nothing new.
+
+``tag_remediation`` is the 2nd-gen entry point for Cloud Audit Logs via Eventarc
+(``google.cloud.audit.log.v1.written``, docs/tagging.md): what an insert created is re-read and
+labelled (the creator as owner), each team told once per event. An entry that needs nothing
+(not the first of a long-running operation, a failed call), whose method has no rule, or that is
+malformed is logged and acknowledged: a redelivery cannot change it. Anything else raises, so a
+trigger deployed with retries redelivers; the retry writes only what is missing.
+``tag_sweep`` is the daily sweep: Cloud Scheduler publishes to a Pub/Sub topic and Eventarc
+delivers the message here; the CloudEvent's ``time`` is the sweep's instant and names its run.
+A project that could not be listed makes it raise after the others ran.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ import base64
 import binascii
 import logging
 import uuid
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -50,10 +61,12 @@ from costwarden.bootstrap_schedule import (
     schedule_worker_from_settings,
     tick_instant,
 )
-from costwarden.errors import PayloadError
+from costwarden.bootstrap_tagging import TagWorker, TargetRun, tag_worker_from_settings
+from costwarden.errors import CloudApiError, PayloadError, UnrecognisedPayloadError
 from costwarden.models.budget import BudgetAlert
 from costwarden.normalize.budget import parse_budget_event
 from costwarden.normalize.export import parse_export_event
+from costwarden.normalize.resource_change import parse_resource_change
 from costwarden.ports_compute import WorkItem
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.services.cost_digest import send_daily_digests
@@ -167,3 +180,64 @@ def _pubsub_message_data(data: Any) -> bytes:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise PayloadError("data.message.data is not base64") from None
+
+
+# -- tag remediation -----------------------------------------------------------------------------
+tag_log = logging.getLogger("costwarden.tag_remediation")
+
+
+@cache
+def _tag_worker() -> TagWorker:
+    return tag_worker_from_settings(load_settings(), "gcp")
+
+
+@functions_framework.cloud_event
+def tag_remediation(cloud_event: CloudEvent) -> None:
+    event_id = str(cloud_event["id"])
+    payload = {**cloud_event.get_attributes(), "data": cloud_event.get_data()}
+    try:
+        changes = parse_resource_change(payload)
+    except UnrecognisedPayloadError as exc:
+        tag_log.info("no tagging rule for event %s: %s", event_id, exc)
+        return
+    except PayloadError as exc:
+        # A redelivery cannot fix a malformed entry: log its typed error and acknowledge it.
+        tag_log.error("tag event %s rejected (%s): %s", event_id, type(exc).__name__, exc)
+        return
+    if not changes:
+        tag_log.info("event %s needs no tagging", event_id)
+        return
+    owner = f"{event_id}/{uuid.uuid4().hex[:12]}"
+    runs = _tag_worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
+    tag_log.info("tag event %s: %s", event_id, [_tag_summary(run) for run in runs])
+    failed = [
+        f"{v.resource.resource_id}: {v.outcome.message if v.outcome else ''}"
+        for run in runs
+        for v in run.report.failed
+    ]
+    if failed:
+        # Slack was told; raising has Eventarc redeliver, which writes only what is missing.
+        raise CloudApiError(f"{len(failed)} label writes failed: " + "; ".join(failed))
+
+
+@functions_framework.cloud_event
+def tag_sweep(cloud_event: CloudEvent) -> None:
+    # Cloud Scheduler's message body is not used: the event's time is the sweep's instant.
+    at = tick_instant(cloud_event.get("time"))
+    run_id = f"tag-sweep-{at:%Y%m%dT%H%M}"
+    owner = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
+    runs = _tag_worker().sweep(now=at, run_id=run_id, owner=owner)
+    tag_log.info("tag sweep %s: %s", run_id, [_tag_summary(run) for run in runs])
+
+
+def _tag_summary(run: TargetRun) -> dict[str, object]:
+    report = run.report
+    return {
+        "target": run.target.label,
+        "checked": report.checked,
+        "compliant": report.compliant,
+        "fixed": len(report.fixed),
+        "violating": len(report.violating),
+        "failed": len(report.failed),
+        "posted": run.posted,
+    }

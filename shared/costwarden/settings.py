@@ -159,6 +159,11 @@ class Settings(BaseModel):
         default=None,
         description="Azure: NCRONTAB of the schedule_planner timer, e.g. 0 */15 * * * *",
     )
+    # Read by the Azure Functions host (``%COSTWARDEN_TAG_SWEEP_SCHEDULE%``), like schedule_tick.
+    tag_sweep_schedule: str | None = Field(
+        default=None,
+        description="Azure: NCRONTAB of the tag_sweep timer, e.g. 0 30 5 * * *",
+    )
     azure_arm_endpoint: str | None = Field(
         default=None,
         description="Azure Resource Manager base URL; default the public cloud (tests, sovereign)",

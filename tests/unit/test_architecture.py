@@ -90,6 +90,8 @@ HANDLERS = {
     FUNCTIONS / "aws" / "budget_alert.py": (*AZURE_SDKS, *GCP_SDKS),
     FUNCTIONS / "aws" / "export_arrival.py": (*AZURE_SDKS, *GCP_SDKS),
     FUNCTIONS / "aws" / "cost_digest.py": (*AZURE_SDKS, *GCP_SDKS),
+    FUNCTIONS / "aws" / "tag_remediation.py": (*AZURE_SDKS, *GCP_SDKS),
+    FUNCTIONS / "aws" / "tag_sweep.py": (*AZURE_SDKS, *GCP_SDKS),
     FUNCTIONS / "azure" / "function_app.py": (*AWS_SDKS, *GCP_SDKS),
     FUNCTIONS / "gcp" / "main.py": (*AWS_SDKS, *AZURE_SDKS),
 }
@@ -98,6 +100,8 @@ HANDLER_OWN_SDK = {
     "budget_alert": "aws_lambda_powertools",
     "export_arrival": "aws_lambda_powertools",
     "cost_digest": "aws_lambda_powertools",
+    "tag_remediation": "aws_lambda_powertools",
+    "tag_sweep": "aws_lambda_powertools",
     "function_app": "azure.functions",
     "main": "functions_framework",
 }
