@@ -20,12 +20,18 @@ locals {
       COSTWARDEN_QUEUE_CONNECTION__credential      = "managedidentity"
       COSTWARDEN_SCHEDULE_TICK                     = var.schedule_tick
       COSTWARDEN_DIGEST_SCHEDULE                   = var.digest_schedule
+      COSTWARDEN_TAG_SWEEP_SCHEDULE                = var.tag_sweep_schedule
       COSTWARDEN_DRY_RUN                           = tostring(var.dry_run)
       COSTWARDEN_SLACK_TOKEN                       = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault.this.vault_uri}secrets/slack-bot-token/)"
       COSTWARDEN_WEBHOOK_TOKEN                     = "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault_secret.webhook_token.versionless_id})"
       APPLICATIONINSIGHTS_CONNECTION_STRING        = azurerm_application_insights.this.connection_string
     },
     var.policy_path == "" ? {} : { COSTWARDEN_POLICY_PATH = var.policy_path },
+    # Tag remediation is opt-in: off, its two functions are disabled in the app.
+    var.tag_remediation ? {} : {
+      "AzureWebJobs.tag_remediation.Disabled" = "true"
+      "AzureWebJobs.tag_sweep.Disabled"       = "true"
+    },
   )
 }
 

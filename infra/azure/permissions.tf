@@ -12,6 +12,19 @@ locals {
     "Microsoft.Resources/tags/write",
   ]
 
+  # What tag remediation needs in each target subscription (permissions.py, "tagged"): the
+  # listings and the Tags API. Tags are read and merged at the tags scope, so no resource type's
+  # own read or write: the role can change tags and nothing else. ARM has no condition on the
+  # tag names a write sets (the policy's keys cannot be enforced here, unlike AWS).
+  tagger_actions = [
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Resources/subscriptions/resourceGroups/resources/read",
+    "Microsoft.Resources/subscriptions/resources/read",
+    "Microsoft.Resources/tags/read",
+    "Microsoft.Resources/tags/write",
+  ]
+  tag_targets = var.tag_remediation ? local.targets : toset([])
+
   # Data access, one built-in role per resource at that resource's scope (not the account's).
   # tests/infra checks each covers what the code does there and that none is broader than this.
   data_roles = {
@@ -51,6 +64,29 @@ resource "azurerm_role_assignment" "scheduler" {
   for_each           = local.targets
   scope              = "/subscriptions/${each.value}"
   role_definition_id = azurerm_role_definition.scheduler[each.value].role_definition_resource_id
+  principal_id       = azurerm_function_app_flex_consumption.this.identity[0].principal_id
+}
+
+# Narrower than the built-in Tag Contributor (which adds Microsoft.Resources/deployments/*,
+# tags/delete, alert rules and support tickets): the listings and the tags, exactly what tag
+# remediation's code declares.
+resource "azurerm_role_definition" "tagger" {
+  for_each    = local.tag_targets
+  name        = "${var.name_prefix}-tagger-${local.suffix}"
+  scope       = "/subscriptions/${each.value}"
+  description = "costwarden tag remediation: list resources and resource groups, read and merge tags."
+
+  permissions {
+    actions = local.tagger_actions
+  }
+
+  assignable_scopes = ["/subscriptions/${each.value}"]
+}
+
+resource "azurerm_role_assignment" "tagger" {
+  for_each           = local.tag_targets
+  scope              = "/subscriptions/${each.value}"
+  role_definition_id = azurerm_role_definition.tagger[each.value].role_definition_resource_id
   principal_id       = azurerm_function_app_flex_consumption.this.identity[0].principal_id
 }
 

@@ -73,3 +73,63 @@ resource "azurerm_monitor_action_group" "budget" {
     use_common_alert_schema = false
   }
 }
+
+# Tag remediation: every successful resource write in the app's subscription fires
+# tag_remediation, except writes of tags themselves (costwarden's own, among others), which
+# would otherwise call it back after each of its writes. One system topic per subscription is
+# allowed, created in that subscription: other target subscriptions are covered by the daily
+# tag_sweep (docs/deploy-azure.md).
+resource "azurerm_eventgrid_system_topic" "subscription" {
+  count                  = var.wire_triggers && var.tag_remediation ? 1 : 0
+  name                   = "${var.name_prefix}-resource-events"
+  resource_group_name    = azurerm_resource_group.this.name
+  location               = "global"
+  source_arm_resource_id = "/subscriptions/${var.subscription_id}"
+  topic_type             = "Microsoft.Resources.Subscriptions"
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_eventgrid_system_topic_event_subscription" "tag_remediation" {
+  count                = var.wire_triggers && var.tag_remediation ? 1 : 0
+  name                 = "tag-remediation"
+  system_topic         = azurerm_eventgrid_system_topic.subscription[0].name
+  resource_group_name  = azurerm_resource_group.this.name
+  included_event_types = ["Microsoft.Resources.ResourceWriteSuccess"]
+
+  advanced_filter {
+    string_not_in {
+      key    = "data.operationName"
+      values = ["Microsoft.Resources/tags/write"]
+    }
+  }
+
+  azure_function_endpoint {
+    function_id = "${azurerm_function_app_flex_consumption.this.id}/functions/tag_remediation"
+  }
+
+  retry_policy {
+    max_delivery_attempts = 30
+    event_time_to_live    = 1440
+  }
+
+  dead_letter_identity {
+    type = "SystemAssigned"
+  }
+
+  storage_blob_dead_letter_destination {
+    storage_account_id          = azurerm_storage_account.data.id
+    storage_blob_container_name = azurerm_storage_container.data["deadletter"].name
+  }
+
+  depends_on = [azurerm_role_assignment.resource_events_deadletter]
+}
+
+resource "azurerm_role_assignment" "resource_events_deadletter" {
+  count                = var.wire_triggers && var.tag_remediation ? 1 : 0
+  scope                = azurerm_storage_container.data["deadletter"].id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = azurerm_eventgrid_system_topic.subscription[0].identity[0].principal_id
+}

@@ -50,6 +50,18 @@ variable "digest_schedule" {
   default     = "0 0 7 * * *"
 }
 
+variable "tag_remediation" {
+  description = "Deploy tag remediation (the policy needs a tagging section listing azure): tag_remediation on resource writes, tag_sweep daily."
+  type        = bool
+  default     = false
+}
+
+variable "tag_sweep_schedule" {
+  description = "NCRONTAB of the daily tag sweep (UTC, with seconds)."
+  type        = string
+  default     = "0 0 6 * * *"
+}
+
 variable "wire_triggers" {
   description = "Create the Event Grid subscription and the Action Group: needs the code published first (docs/deploy-azure.md)."
   type        = bool

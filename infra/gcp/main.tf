@@ -3,6 +3,7 @@ locals {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
     "compute.googleapis.com",
     "eventarc.googleapis.com",
@@ -13,13 +14,30 @@ locals {
   ]
 
   # Every entry point of functions/gcp/main.py and what fires it. Pub/Sub triggers name a topic
-  # below; export_arrival fires on objects finalized in the exports bucket.
+  # below; export_arrival fires on objects finalized in the exports bucket; tag_remediation on
+  # the Cloud Audit Logs of creation calls (audit_triggers). tagging: deployed only with
+  # var.tag_remediation.
   functions = {
-    budget_alert     = { topic = "budget", memory = "512Mi", timeout = 60 }
-    cost_digest      = { topic = "digest-tick", memory = "1Gi", timeout = 300 }
-    schedule_planner = { topic = "schedule-tick", memory = "256Mi", timeout = 120 }
-    schedule_worker  = { topic = "schedule-work", memory = "512Mi", timeout = 300 }
-    export_arrival   = { topic = null, memory = "4Gi", timeout = 540 }
+    budget_alert     = { trigger = "pubsub", topic = "budget", memory = "512Mi", timeout = 60, tagging = false }
+    cost_digest      = { trigger = "pubsub", topic = "digest-tick", memory = "1Gi", timeout = 300, tagging = false }
+    schedule_planner = { trigger = "pubsub", topic = "schedule-tick", memory = "256Mi", timeout = 120, tagging = false }
+    schedule_worker  = { trigger = "pubsub", topic = "schedule-work", memory = "512Mi", timeout = 300, tagging = false }
+    export_arrival   = { trigger = "storage", topic = null, memory = "4Gi", timeout = 540, tagging = false }
+    tag_remediation  = { trigger = "audit", topic = null, memory = "512Mi", timeout = 120, tagging = true }
+    tag_sweep        = { trigger = "pubsub", topic = "tag-sweep-tick", memory = "1Gi", timeout = 540, tagging = true }
+  }
+  deployed = { for name, f in local.functions : name => f if var.tag_remediation || !f.tagging }
+
+  # The creation calls tag_remediation hears of: costwarden.normalize.resource_change.gcp's
+  # CREATE_METHODS, with the API versions the console and gcloud call (tests/infra checks them).
+  # Admin Activity audit logs, always written; one Eventarc trigger per method (a trigger
+  # matches one methodName), all delivering to the function's service.
+  audit_triggers = {
+    instances-insert      = { service = "compute.googleapis.com", method = "v1.compute.instances.insert" }
+    instances-insert-beta = { service = "compute.googleapis.com", method = "beta.compute.instances.insert" }
+    disks-insert          = { service = "compute.googleapis.com", method = "v1.compute.disks.insert" }
+    disks-insert-beta     = { service = "compute.googleapis.com", method = "beta.compute.disks.insert" }
+    buckets-create        = { service = "storage.googleapis.com", method = "storage.buckets.create" }
   }
 
   environment = merge(
@@ -75,7 +93,7 @@ resource "google_storage_bucket" "buckets" {
 # -- topics: budget notifications, the ticks Cloud Scheduler publishes, the scheduler's work items
 resource "google_pubsub_topic" "topics" {
   #checkov:skip=CKV_GCP_83:Messages are ticks, budget amounts and work items; Google-managed encryption at rest applies.
-  for_each                   = toset(["budget", "digest-tick", "schedule-tick", "schedule-work"])
+  for_each                   = toset(["budget", "digest-tick", "schedule-tick", "schedule-work", "tag-sweep-tick"])
   name                       = "${var.name_prefix}-${each.key}"
   message_retention_duration = "86400s"
   depends_on                 = [google_project_service.apis]
@@ -101,6 +119,19 @@ resource "google_cloud_scheduler_job" "schedule_tick" {
   # The body is not read: the event's time is the instant the workers reconcile for.
   pubsub_target {
     topic_name = google_pubsub_topic.topics["schedule-tick"].id
+    data       = base64encode("{}")
+  }
+}
+
+resource "google_cloud_scheduler_job" "tag_sweep" {
+  count     = var.tag_remediation ? 1 : 0
+  name      = "${var.name_prefix}-tag-sweep"
+  schedule  = var.tag_sweep_schedule
+  time_zone = "UTC"
+
+  # The body is not read: the event's time is the sweep's instant (and names its run).
+  pubsub_target {
+    topic_name = google_pubsub_topic.topics["tag-sweep-tick"].id
     data       = base64encode("{}")
   }
 }
@@ -131,7 +162,7 @@ resource "google_storage_bucket_object" "source" {
 }
 
 resource "google_cloudfunctions2_function" "functions" {
-  for_each    = local.functions
+  for_each    = local.deployed
   name        = "${var.name_prefix}-${replace(each.key, "_", "-")}"
   location    = var.region
   description = "costwarden ${each.key}"
@@ -164,18 +195,22 @@ resource "google_cloudfunctions2_function" "functions" {
     }
   }
 
-  event_trigger {
-    trigger_region        = var.region
-    event_type            = each.value.topic == null ? "google.cloud.storage.object.v1.finalized" : "google.cloud.pubsub.topic.v1.messagePublished"
-    pubsub_topic          = each.value.topic == null ? null : google_pubsub_topic.topics[each.value.topic].id
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.functions.email
+  # Audit-log functions have no trigger of their own: google_eventarc_trigger.audit below.
+  dynamic "event_trigger" {
+    for_each = each.value.trigger == "audit" ? [] : [each.value]
+    content {
+      trigger_region        = var.region
+      event_type            = event_trigger.value.trigger == "storage" ? "google.cloud.storage.object.v1.finalized" : "google.cloud.pubsub.topic.v1.messagePublished"
+      pubsub_topic          = event_trigger.value.topic == null ? null : google_pubsub_topic.topics[event_trigger.value.topic].id
+      retry_policy          = "RETRY_POLICY_RETRY"
+      service_account_email = google_service_account.functions.email
 
-    dynamic "event_filters" {
-      for_each = each.value.topic == null ? [google_storage_bucket.buckets["exports"].name] : []
-      content {
-        attribute = "bucket"
-        value     = event_filters.value
+      dynamic "event_filters" {
+        for_each = event_trigger.value.trigger == "storage" ? [google_storage_bucket.buckets["exports"].name] : []
+        content {
+          attribute = "bucket"
+          value     = event_filters.value
+        }
       }
     }
   }
@@ -186,4 +221,36 @@ resource "google_cloudfunctions2_function" "functions" {
     google_project_iam_member.gcs_publishes_events,
     google_secret_manager_secret_iam_member.slack_token,
   ]
+}
+
+# tag_remediation's triggers: creation calls' audit logs, from every region ("global").
+resource "google_eventarc_trigger" "audit" {
+  for_each        = var.tag_remediation ? local.audit_triggers : {}
+  name            = "${var.name_prefix}-tag-${each.key}"
+  location        = "global"
+  service_account = google_service_account.functions.email
+
+  matching_criteria {
+    attribute = "type"
+    value     = "google.cloud.audit.log.v1.written"
+  }
+
+  matching_criteria {
+    attribute = "serviceName"
+    value     = each.value.service
+  }
+
+  matching_criteria {
+    attribute = "methodName"
+    value     = each.value.method
+  }
+
+  destination {
+    cloud_run_service {
+      service = google_cloudfunctions2_function.functions["tag_remediation"].service_config[0].service
+      region  = var.region
+    }
+  }
+
+  depends_on = [google_project_iam_member.event_receiver]
 }

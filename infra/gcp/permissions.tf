@@ -28,6 +28,18 @@ locals {
       "storage.objects.delete",
       "storage.objects.get",
     ]
+    tagged = [
+      "compute.disks.get",
+      "compute.disks.list",
+      "compute.disks.setLabels",
+      "compute.instances.get",
+      "compute.instances.list",
+      "compute.instances.setLabels",
+      "resourcemanager.projects.get",
+      "storage.buckets.get",
+      "storage.buckets.list",
+      "storage.buckets.update",
+    ]
   }
 
   target_projects = length(var.target_projects) > 0 ? toset(var.target_projects) : toset([var.project_id])
@@ -49,6 +61,25 @@ resource "google_project_iam_member" "scheduler" {
   for_each = local.target_projects
   project  = each.value
   role     = google_project_iam_custom_role.scheduler[each.value].id
+  member   = "serviceAccount:${google_service_account.functions.email}"
+}
+
+# Tag remediation's role in every target project: list, read and label instances, disks and
+# buckets, read the project's labels. setLabels / buckets.update write labels and nothing else
+# of a resource; IAM conditions cannot restrict which label keys a write sets.
+resource "google_project_iam_custom_role" "tagger" {
+  for_each    = var.tag_remediation ? local.target_projects : toset([])
+  project     = each.value
+  role_id     = "${replace(var.name_prefix, "-", "_")}_tagger"
+  title       = "costwarden tag remediation"
+  description = "List and label Compute Engine instances and disks and Cloud Storage buckets; read project labels."
+  permissions = local.permissions.tagged
+}
+
+resource "google_project_iam_member" "tagger" {
+  for_each = var.tag_remediation ? local.target_projects : toset([])
+  project  = each.value
+  role     = google_project_iam_custom_role.tagger[each.value].id
   member   = "serviceAccount:${google_service_account.functions.email}"
 }
 

@@ -61,3 +61,15 @@ variable "digest_schedules" {
   type        = list(string)
   default     = ["0 7 * * *", "0 10 * * *"]
 }
+
+variable "tag_remediation" {
+  description = "Deploy tag remediation (the policy needs a tagging section listing gcp): tag_remediation on creation audit logs, tag_sweep daily."
+  type        = bool
+  default     = false
+}
+
+variable "tag_sweep_schedule" {
+  description = "The daily tag sweep (Cloud Scheduler cron, UTC)."
+  type        = string
+  default     = "0 6 * * *"
+}

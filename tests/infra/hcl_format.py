@@ -117,6 +117,8 @@ def _space_after(subject: Token, before: Token | None, after: Token | None) -> b
         return True
     if a == "[" and (subject.kind in ("ident", "number") or _bracket(subject) < 0):
         return False
+    if s == "!":  # logical not: never a space after it
+        return False
     if s == "-":
         if before is None:
             return False

@@ -40,9 +40,13 @@ SDK_CONSTRUCTORS = frozenset(
         "QueueClient",
         "ComputeManagementClient",
         "MetricsClient",
+        "ResourceManagementClient",
         # Google
         "Client",  # storage.Client()
         "InstancesClient",
+        "DisksClient",
+        "RegionDisksClient",
+        "ProjectsClient",
         "ZoneOperationsClient",
         "MetricServiceClient",
         "PublisherClient",
@@ -69,6 +73,8 @@ SDK_ANNOTATIONS = frozenset(
         "PublisherClient",
     }
 )
+#: Names that hold a logger: ``log.exception(...)`` is not ``Future.exception``.
+LOGGERS = frozenset({"log", "logger", "logging"})
 #: boto3's managed transfers: several requests each, declared by their own name.
 BOTO3_TRANSFERS = frozenset({"upload_file", "download_file", "upload_fileobj", "download_fileobj"})
 
@@ -203,12 +209,19 @@ SDK_CLASSES = {
         "azure.mgmt.compute.operations:VirtualMachinesOperations",
         "azure.monitor.querymetrics:MetricsClient",
         "azure.core.polling:LROPoller",
+        "azure.mgmt.resource.resources:ResourceManagementClient",
+        "azure.mgmt.resource.resources.operations:ResourcesOperations",
+        "azure.mgmt.resource.resources.operations:ResourceGroupsOperations",
+        "azure.mgmt.resource.resources.operations:TagsOperations",
     ),
     "gcp": (
         "google.cloud.storage:Bucket",
         "google.cloud.storage:Blob",
         "google.cloud.storage:Client",
         "google.cloud.compute_v1:InstancesClient",
+        "google.cloud.compute_v1:DisksClient",
+        "google.cloud.compute_v1:RegionDisksClient",
+        "google.cloud.resourcemanager_v3:ProjectsClient",
         "google.cloud.compute_v1:ZoneOperationsClient",
         "google.cloud.monitoring_v3:MetricServiceClient",
         "google.cloud.pubsub_v1:PublisherClient",
@@ -216,7 +229,7 @@ SDK_CLASSES = {
     ),
 }
 #: Attributes of an SDK object that are SDK objects themselves (operation groups, clients).
-SDK_SUBCLIENTS = frozenset({"virtual_machines", "client"})
+SDK_SUBCLIENTS = frozenset({"virtual_machines", "client", "resources", "resource_groups", "tags"})
 
 
 @cache
@@ -284,7 +297,7 @@ def sdk_calls(source: str, *, cloud: str | None) -> dict[str, list[int]]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             called.add(id(node.func))
             receiver, name = node.func.value, node.func.attr
-            if isinstance(receiver, ast.Name) and receiver.id in own:
+            if isinstance(receiver, ast.Name) and receiver.id in own | LOGGERS:
                 continue
             if isinstance(receiver, ast.Name) and receiver.id == "parameters":
                 add(f"parameters.{name}", node)  # Powertools Parameters (SSM, Secrets Manager)
@@ -294,16 +307,17 @@ def sdk_calls(source: str, *, cloud: str | None) -> dict[str, list[int]]:
             elif _azure_gcp_call(name, receiver, typing, cloud):
                 add(name, node)
     if cloud != "aws":
-        # A bound method taken to call later (``functools.partial(self._ops.get, ...)``).
+        # A bound method taken to call later (``functools.partial(self._ops.get, ...)``,
+        # ``self._listed(..., self._client.resources.list)``).
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and id(node) not in called:
-                key = _key(node.value)
-                if (
-                    isinstance(node.ctx, ast.Load)
-                    and key in typing.typed
-                    and node.attr in sdk_methods(cloud)[0]
-                ):
-                    add(node.attr, node)
+            if (
+                isinstance(node, ast.Attribute)
+                and id(node) not in called
+                and isinstance(node.ctx, ast.Load)
+                and node.attr in sdk_methods(cloud)[0]
+                and typing.is_sdk(node.value)
+            ):
+                add(node.attr, node)
     return {name: sorted(lines) for name, lines in found.items()}
 
 

@@ -16,7 +16,11 @@ import pytest
 from infra.conftest import InfraTools
 from infra.hcl_format import format_hcl
 
-TEMPLATES = ("infra/aws/template.yaml", "infra/aws/member-role.yaml")
+TEMPLATES = (
+    "infra/aws/template.yaml",
+    "infra/aws/member-role.yaml",
+    "infra/aws/event-forwarder.yaml",
+)
 
 
 def terraform_files(repo: Path) -> list[Path]:
@@ -127,6 +131,13 @@ def test_fmt_indents_by_bracket_depth_and_spaces_tokens() -> None:
     text = 'locals {\nx = merge( { a = 1 },{b=2} )\n    y = [\n"z" ,\n]\n}\n'
     assert format_hcl(text) == (
         'locals {\n  x = merge({ a = 1 }, { b = 2 })\n  y = [\n    "z",\n  ]\n}\n'
+    )
+
+
+def test_fmt_writes_logical_not_against_its_operand() -> None:
+    text = "locals {\n  a = { for k, v in m : k => v if !v.off || ! v.on }\n}\n"
+    assert format_hcl(text) == (
+        "locals {\n  a = { for k, v in m : k => v if !v.off || !v.on }\n}\n"
     )
 
 

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from costwarden import permissions
+from costwarden.normalize.resource_change.aws import CREATE_EVENTS
+from costwarden.normalize.resource_change.gcp import CREATE_METHODS
 from costwarden.settings import Settings
 from infra.conftest import InfraTools
 
@@ -115,6 +117,18 @@ AWS_TRIGGERS = {
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
         },
     ),
+    "tag_remediation": (
+        "EventBridgeRule",
+        {"DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["FunctionDeadLetterQueue", "Arn"]}}},
+    ),
+    "tag_sweep": (
+        "ScheduleV2",
+        {
+            "ScheduleExpression": {"Ref": "TagSweepSchedule"},
+            "ScheduleExpressionTimezone": "UTC",
+            "Input": '{"time": "<aws.scheduler.scheduled-time>"}',
+        },
+    ),
 }
 
 
@@ -180,18 +194,134 @@ def test_no_aws_allow_statement_has_a_wildcard_action(repo: Path, template: str)
         assert not [a for a in actions if "*" in a], statement
 
 
-def test_the_protected_deny_covers_every_mutating_compute_action() -> None:
-    (deny,) = [s for s in permissions.aws_member_role_statements() if s["Effect"] == "Deny"]
-    granted = {
-        action
-        for statement in permissions.aws_member_role_statements()
-        if statement["Effect"] == "Allow"
-        for action in statement["Action"]
-    }
-    assert set(deny["Action"]) == {a for a in granted if not permissions.is_read(a)}
-    assert {"ec2:StopInstances", "rds:StopDBInstance", "autoscaling:UpdateAutoScalingGroup"} <= set(
-        deny["Action"]
+def _unwrapped(statements: list[Any]) -> list[dict[str, Any]]:
+    """Statements with their template conditions (``Fn::If``) taken away."""
+    return [s["Fn::If"][1] if "Fn::If" in s else s for s in statements]
+
+
+def test_the_protected_deny_covers_every_mutating_action_of_the_scheduler() -> None:
+    statements = _unwrapped(permissions.aws_member_role_statements())
+    denies = {s["Sid"]: s for s in statements if s["Effect"] == "Deny"}
+    compute = permissions.needs("aws", "schedule_worker")
+    mutating = {a for (r, _), v in compute.items() if r == "compute" for a in v}
+    mutating = {a for a in mutating if not permissions.is_read(a)}
+    denied = {a for s in denies.values() for a in s["Action"]}
+    assert denied == mutating
+    outright = set(denies["NeverActOnProtected"]["Action"])
+    assert {"ec2:StopInstances", "rds:StopDBInstance", "autoscaling:UpdateAutoScalingGroup"} <= (
+        outright
     )
+    # The scheduler's tag writes are refused on protected resources when they carry its own
+    # keys; tag remediation (other keys, same actions) may still tag them.
+    marks = denies["NeverMarkProtected"]
+    assert set(marks["Action"]) == set(permissions.AWS_ACTION_CONDITIONS)
+    assert marks["Condition"]["ForAnyValue:StringEquals"]["aws:TagKeys"] == [
+        "costwarden:last-action",
+        "costwarden:saved-capacity",
+    ]
+    assert "aws:ResourceTag/Environment" in marks["Condition"]["StringEqualsIgnoreCase"]
+
+
+@pytest.mark.parametrize("function", permissions.TAG_FUNCTIONS)
+def test_tag_remediation_writes_only_the_keys_the_template_allows(function: str) -> None:
+    """Every tag write of the tag functions is held to TagRemediationKeys, except the ones
+    IAM cannot hold to keys (see costwarden.permissions.AWS_TAGGING_CONDITIONS)."""
+    unconditioned_writes = {"tag:TagResources", "tag:UntagResources", "s3:PutBucketTagging"}
+    statements = _unwrapped(permissions.aws_role_statements(function))
+    keys = {"aws:TagKeys": {"Ref": permissions.TAG_KEYS_PARAMETER}}
+    writes = set()
+    for statement in statements:
+        actions = set(statement["Action"])
+        tag_writes = {a for a in actions if not permissions.is_read(a)} & (
+            set(permissions.AWS_TAGGING_CONDITIONS) | unconditioned_writes
+        )
+        if not tag_writes:
+            continue
+        writes |= tag_writes
+        if tag_writes <= unconditioned_writes:
+            assert "Condition" not in statement
+            continue
+        assert actions == tag_writes, statement["Sid"]  # no read rides on the condition
+        assert statement["Condition"]["ForAllValues:StringEqualsIgnoreCase"] == keys
+        if {"ec2:CreateTags", "ec2:DeleteTags"} & actions:
+            assert statement["Condition"]["Null"] == {"aws:TagKeys": "false"}
+    assert writes == set(permissions.AWS_TAGGING_CONDITIONS) | unconditioned_writes
+    # The tag functions act on no compute resource, so no stop/start of any kind.
+    assert not [a for s in statements for a in s["Action"] if "Stop" in a or "Start" in a]
+
+
+def test_tag_remediation_keys_are_the_policy_keys_aliases_and_mark(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        (repo / "policy.example.yaml").read_text("utf-8") + "\ntagging:\n"
+        "  required:\n"
+        "    Environment: {aliases: [env, stage]}\n"
+        "    CostCenter: {aliases: [cost-center]}\n"
+        "    Owner: {}\n"
+        "  mark_key: costwarden:tag-violation\n"
+    )
+    assert permissions.main(["--tag-keys", str(policy)]) == 0
+    keys = capsys.readouterr().out.strip().split(",")
+    assert keys == [
+        "cost-center",
+        "CostCenter",
+        "costwarden:tag-violation",
+        "env",
+        "Environment",
+        "Owner",
+        "stage",
+    ]
+    # ... which is the default of both templates' parameter (docs/tagging.md's example).
+    for name in ("template.yaml", "member-role.yaml"):
+        template = load_cfn(repo / "infra" / "aws" / name)
+        default = template["Parameters"][permissions.TAG_KEYS_PARAMETER]["Default"]
+        assert default.split(",") == keys, name
+
+
+def _event_pattern(node: dict[str, Any]) -> dict[str, Any]:
+    return node.get("Pattern") or node["EventPattern"]
+
+
+def test_the_creation_rules_match_exactly_the_create_events_the_code_reads(
+    repo: Path, sam: dict[str, Any]
+) -> None:
+    props = sam["Resources"]["TagRemediationFunction"]["Properties"]
+    (event,) = props["Events"].values()
+    forwarder = load_cfn(repo / "infra" / "aws" / "event-forwarder.yaml")
+    rule = forwarder["Resources"]["ForwardCreations"]["Properties"]
+    for pattern in (_event_pattern(event["Properties"]), _event_pattern(rule)):
+        detail = pattern["detail"]
+        assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
+        assert set(pattern["source"]) == {f"aws.{s.split('.')[0]}" for s, _ in CREATE_EVENTS}
+        assert set(detail["eventSource"]) == {s for s, _ in CREATE_EVENTS}
+        assert set(detail["eventName"]) == {n for _, n in CREATE_EVENTS}
+        assert detail["errorCode"] == [{"exists": False}]
+
+
+def test_tag_functions_are_opt_in_and_member_roles_trust_their_roles(
+    repo: Path, sam: dict[str, Any]
+) -> None:
+    resources = sam["Resources"]
+    for function in permissions.TAG_FUNCTIONS:
+        logical = permissions.aws_logical_name(function)
+        for suffix in ("Function", "Role", "LogGroup", "ErrorsAlarm"):
+            assert resources[logical + suffix]["Condition"] == "TagRemediationOn", suffix
+        role_name = resources[logical + "Role"]["Properties"]["RoleName"]
+        assert role_name == {"Fn::Sub": "${NamePrefix}-" + function.replace("_", "-")}
+    member = load_cfn(repo / "infra" / "aws" / "member-role.yaml")
+    trust = member["Resources"]["MemberRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    principals = statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]["Fn::If"][1]
+    names = {p["Fn::Sub"].rsplit("/", 1)[1] for p in principals}
+    assert names == {"${WorkerRoleName}", "${TagRemediationRoleName}", "${TagSweepRoleName}"}
+    for parameter, function in (
+        ("TagRemediationRoleName", "tag_remediation"),
+        ("TagSweepRoleName", "tag_sweep"),
+    ):
+        default = member["Parameters"][parameter]["Default"]
+        assert default == "costwarden-" + function.replace("_", "-")
 
 
 # -- Terraform ------------------------------------------------------------------------------------
@@ -225,9 +355,25 @@ def test_gcp_deploys_every_function_from_a_real_entry_point(
 ) -> None:
     functions = _value(terraform["gcp"]["functions"])
     assert set(functions) == discovered(repo, "gcp")  # entry_point = each.key
-    assert functions["export_arrival"]["topic"] is None  # the GCS trigger
+    assert functions["export_arrival"]["trigger"] == "storage"
+    assert functions["tag_remediation"]["trigger"] == "audit"
+    assert functions["tag_sweep"]["topic"] == "tag-sweep-tick"
+    tagging = {name for name, f in functions.items() if f["tagging"]}
+    assert tagging == set(permissions.TAG_FUNCTIONS)  # opt-in: var.tag_remediation
     main = (repo / "infra" / "gcp" / "main.tf").read_text()
     assert "entry_point = each.key" in main
+    assert "for_each    = local.deployed" in main
+
+
+def test_gcp_audit_triggers_are_the_create_methods_the_code_reads(
+    terraform: dict[str, dict[str, Any]],
+) -> None:
+    triggers = _value(terraform["gcp"]["audit_triggers"]).values()
+    methods = {t["method"].removeprefix("v1.").removeprefix("beta.") for t in triggers}
+    assert methods == set(CREATE_METHODS)
+    for trigger in triggers:
+        method = trigger["method"].removeprefix("v1.").removeprefix("beta.")
+        assert trigger["service"] == method.split(".")[0] + ".googleapis.com"
 
 
 def test_gcp_custom_roles_are_exactly_the_generated_permissions(
@@ -242,12 +388,17 @@ def test_gcp_custom_roles_are_exactly_the_generated_permissions(
         assert set(generated[resource]) <= set(contains)
 
 
-def test_azure_custom_role_is_exactly_the_generated_actions(
+def test_azure_custom_roles_are_exactly_the_generated_actions(
     terraform: dict[str, dict[str, Any]],
 ) -> None:
-    assert (
-        _value(terraform["azure"]["scheduler_actions"]) == permissions.generated("azure")["compute"]
-    )
+    generated = permissions.generated("azure")
+    assert _value(terraform["azure"]["scheduler_actions"]) == generated["compute"]
+    assert _value(terraform["azure"]["tagger_actions"]) == generated["tagged"]
+    # Tags only: no resource type's own write or action.
+    assert not [a for a in generated["tagged"] if a.endswith("/action")]
+    assert [a for a in generated["tagged"] if a.endswith("/write")] == [
+        "Microsoft.Resources/tags/write"
+    ]
 
 
 def test_azure_data_roles_cover_what_the_code_does_at_each_scope(
@@ -255,7 +406,7 @@ def test_azure_data_roles_cover_what_the_code_does_at_each_scope(
 ) -> None:
     roles = _value(terraform["azure"]["data_roles"])
     generated = permissions.generated("azure")
-    assert set(roles) == set(generated) - {"compute"}
+    assert set(roles) == set(generated) - {"compute", "tagged"}
     for resource, assignment in roles.items():
         builtin, grants = permissions.AZURE_BUILTIN_ROLES[resource]
         assert assignment["role"] == builtin
@@ -270,8 +421,13 @@ def test_azure_app_settings_feed_every_binding_expression(repo: Path) -> None:
     for connection in re.findall(r'connection="([A-Za-z0-9_]+)"', app):
         assert re.search(rf"^\s+{connection}__queueServiceUri\s+=", main, re.MULTILINE)
     triggers = (repo / "infra" / "azure" / "triggers.tf").read_text()
-    for name in re.findall(r"/functions/([a-z_]+)\"", triggers):
+    wired = re.findall(r"/functions/([a-z_]+)\"", triggers)
+    assert "tag_remediation" in wired
+    for name in wired:
         assert name in discovered(repo, "azure")
+    # Off by default, tag remediation's functions are disabled in the app.
+    for function in permissions.TAG_FUNCTIONS:
+        assert f'"AzureWebJobs.{function}.Disabled" = "true"' in main.replace("  ", "")
 
 
 def test_every_costwarden_variable_the_infrastructure_sets_is_a_setting(repo: Path) -> None:

@@ -21,14 +21,33 @@ SDK_ROOTS = {"boto3", "botocore", "azure", "google", "aws_lambda_powertools"}
 IAM_AUTHORIZED_AS = {
     "s3:HeadObject": "s3:GetObject",
     "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:ListBuckets": "s3:ListAllMyBuckets",
     "sqs:SendMessageBatch": "sqs:SendMessage",
 }
+#: IAM service prefixes that are not the botocore service's name.
+BOTOCORE_SERVICE = {"tag": "resourcegroupstaggingapi"}
 #: Calls that are not one operation each, with the actions they need.
 COMPOSITE_CALLS = {
     "upload_file": {"s3:PutObject", "s3:AbortMultipartUpload"},  # multipart, aborted on failure
     "download_file": {"s3:GetObject"},  # HeadObject + ranged GetObject
     "parameters.get_parameter": {"ssm:GetParameter"},  # Powertools Parameters
     "parameters.get_secret": {"secretsmanager:GetSecretValue"},
+    # The tagging API also needs each resource's own service's tagging permission (AWS docs,
+    # TagResources / UntagResources); S3 reads and puts back the bucket's whole tag set.
+    "tag_resources": {
+        "tag:TagResources",
+        "s3:PutBucketTagging",
+        "rds:AddTagsToResource",
+        "lambda:TagResource",
+        "dynamodb:TagResource",
+    },
+    "untag_resources": {
+        "tag:UntagResources",
+        "s3:PutBucketTagging",
+        "rds:RemoveTagsFromResource",
+        "lambda:UntagResource",
+        "dynamodb:UntagResource",
+    },
 }
 #: Operations AWS allows without any permission.
 UNAUTHORIZED_OPERATIONS = {"sts:GetCallerIdentity"}
@@ -99,7 +118,7 @@ def test_aws_declarations_name_the_iam_action_of_the_botocore_operation(
     services = {action.split(":")[0] for action in needs}
     assert len(services) == 1, needs
     service = services.pop()
-    operation = botocore_operation(service, call)
+    operation = botocore_operation(BOTOCORE_SERVICE.get(service, service), call)
     assert operation is not None, f"{service} has no operation {call}"
     action = f"{service}:{operation}"
     assert needs == {IAM_AUTHORIZED_AS.get(action, action)}
@@ -176,3 +195,31 @@ class G:
         return method(project="p", zone="z", instance="i")
 """
     assert set(sdk_calls(gcp, cloud="gcp")) == {"delete_unary"}
+
+
+def test_the_scanner_finds_bound_methods_of_operation_groups_and_ignores_loggers() -> None:
+    azure = """
+class T:
+    def __init__(self, credential):
+        self._client = ResourceManagementClient(credential, "sub")
+    def go(self, listed):
+        groups = listed(self._client.resource_groups.list)
+        lister = self._client.resources.list_by_resource_group
+        log.exception("failed")
+        return groups, lister("rg"), self._client.tags.get_at_scope("/x")
+"""
+    assert set(sdk_calls(azure, cloud="azure")) == {
+        "list",
+        "list_by_resource_group",
+        "get_at_scope",
+    }
+
+
+def test_every_tag_adapter_module_is_reached_and_declared(
+    scanned: dict[str, dict[str, list[int]]],
+) -> None:
+    """Issue 4's functions import the tag adapters: their calls are part of the scan."""
+    for module in ("aws.tagging", "aws.tagging_inventory", "aws.tagging_writer"):
+        assert f"costwarden.adapters.{module}" in scanned, module
+    for module in ("azure.tagging", "gcp.tagging"):
+        assert scanned.get(f"costwarden.adapters.{module}"), module
