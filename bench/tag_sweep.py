@@ -120,7 +120,7 @@ inventory = AwsTagInventory(
 )
 writer = AwsTagWriter(session, target, endpoint_url=endpoint, config=config,
                       counter=inventory.counter)
-report, _ = remediator.sweep(inventory=inventory, writer=writer, now=datetime.now(UTC))
+report = remediator.sweep(inventory=inventory, writer=writer, now=datetime.now(UTC))
 t2 = time.perf_counter()
 print(json.dumps({
     "checked": report.checked, "compliant": report.compliant, "marked": len(report.fixed),

@@ -52,7 +52,6 @@ class TargetRun:
 
     target: Target
     report: TagRunReport
-    grace_lines: Sequence[str]
     posted: int
 
 
@@ -89,7 +88,7 @@ class TagWorker:
             )
             runs.append(
                 self._report(
-                    target, report, (), run_id=f"event-{change.event_id}", now=now, owner=owner
+                    target, report, run_id=f"event-{change.event_id}", now=now, owner=owner
                 )
             )
         return runs
@@ -105,14 +104,14 @@ class TagWorker:
         for target in self.targets():
             try:
                 ports = self.ports(target)
-                report, lines = self.remediator.sweep(
+                report = self.remediator.sweep(
                     inventory=ports.inventory, writer=ports.writer, now=now, dry_run=self.dry_run
                 )
             except Exception as exc:
                 log.exception("tag sweep of %s failed", target.label)
                 errors.append(exc)
                 continue
-            runs.append(self._report(target, report, lines, run_id=run_id, now=now, owner=owner))
+            runs.append(self._report(target, report, run_id=run_id, now=now, owner=owner))
         if errors:
             raise errors[0]
         return runs
@@ -121,7 +120,6 @@ class TagWorker:
         self,
         target: Target,
         report: TagRunReport,
-        lines: Sequence[str],
         *,
         run_id: str,
         now: datetime,
@@ -134,7 +132,6 @@ class TagWorker:
             target=target.label,
             run_id=run_id,
             dry_run=self.dry_run,
-            grace_lines=lines,
         )
         posted = 0
         if self.notifier is not None:
@@ -152,7 +149,7 @@ class TagWorker:
             len(report.failed),
             extra={"event": "tag_run", "target": target.label, "run_id": run_id},
         )
-        return TargetRun(target, report, lines, posted)
+        return TargetRun(target, report, posted)
 
     def _target_for(self, account: str, region: str | None) -> Target:
         role = None

@@ -144,11 +144,21 @@ class GracePeriod(_Section):
     """What happens to a violation nobody fixed."""
 
     days: int = Field(default=7, ge=0, le=90, description="from marking to the action")
-    action: Literal["notify", "stop"] = Field(
-        default="notify",
-        description="notify: escalation message; stop: through the same plan/apply path, "
-        "protections and blast-radius cap as schedules",
+    action: Literal["notify"] = Field(
+        default="notify", description="notify: the team's report escalates the overdue resource"
     )
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _not_yet(cls, value: object) -> object:
+        if value == "stop":
+            raise fail(
+                "grace_stop",
+                "stopping a resource after the grace period is not available yet (it needs the "
+                "tag sweep to act through the scheduler's plan/apply path and its permissions); "
+                "use notify",
+            )
+        return value
 
 
 class TaggingSection(_Section):

@@ -3,10 +3,9 @@
 Both paths compute the same thing per resource (``remediate``: tags to add from aliases,
 normalization and inference in the documented order; keys that cannot be known) and write it
 in the cloud's largest batches. What cannot be inferred is *marked* on the resource with a
-deadline; after the grace period the policy's action runs (``notify``: an escalation line in
-the team's report; ``stop``: handed to the caller's grace actor, which goes through the same
-plan/apply path, protections and blast-radius cap as schedules). A resource that became
-compliant loses its mark.
+deadline; after the grace period the team's report escalates it (``grace.action: notify``;
+stopping it through the scheduler's plan/apply path is not available yet). A resource that
+became compliant loses its mark.
 
 The event path re-reads the resource before writing, so a tag its creator added in the
 meantime wins; both paths are idempotent (a second run writes nothing).
@@ -15,7 +14,7 @@ meantime wins; both paths are idempotent (a second run writes nothing).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -71,11 +70,6 @@ class TagRunReport:
         return [v for v in self.verdicts if v.overdue]
 
 
-#: Receives the overdue resources when ``grace.action`` is ``stop``; returns a line per
-#: resource for the report. Wired to the scheduler's plan/apply in the composition root.
-GraceActor = Callable[[Sequence[TaggedResource]], Sequence[str]]
-
-
 class TagRemediator:
     """The tag policy of one deployment applied to one cloud's resources."""
 
@@ -121,19 +115,14 @@ class TagRemediator:
         writer: TagWriter,
         now: datetime,
         dry_run: bool = False,
-        grace_actor: GraceActor | None = None,
-    ) -> tuple[TagRunReport, Sequence[str]]:
-        """Remediate every resource of the target; returns the report and grace-action lines."""
+    ) -> TagRunReport:
+        """Remediate every resource of the target."""
         resources = [
             r
             for r in inventory.list_resources()
             if self.rules.applies_to(r.resource_type, r.account)
         ]
-        report = self._run(resources, inventory=inventory, writer=writer, now=now, dry_run=dry_run)
-        lines: Sequence[str] = ()
-        if self.section.grace.action == "stop" and grace_actor and report.overdue:
-            lines = grace_actor([v.resource for v in report.overdue])
-        return report, lines
+        return self._run(resources, inventory=inventory, writer=writer, now=now, dry_run=dry_run)
 
     # -- shared ----------------------------------------------------------------------------
 

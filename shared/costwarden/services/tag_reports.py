@@ -50,7 +50,6 @@ def build_tag_reports(
     target: str,
     run_id: str,
     dry_run: bool,
-    grace_lines: Sequence[str] = (),
 ) -> list[TagReportMessage]:
     """One message per team that has something to hear (violations, fixes or failures)."""
     by_team: dict[str | None, list[ResourceVerdict]] = defaultdict(list)
@@ -74,12 +73,9 @@ def build_tag_reports(
             for v in verdicts
             if v.outcome is not None and v.outcome.status == "failed"
         )
-        overdue = {_name(v) for v in verdicts if v.overdue}
         actions = tuple(
-            line for line in grace_lines if any(name in line for name in overdue)
-        ) or tuple(
             f"{name}: grace period over — escalated to {team or 'the default channel'}"
-            for name in sorted(overdue)
+            for name in sorted({_name(v) for v in verdicts if v.overdue})
         )
         if not (violations or fixed or failed):
             continue

@@ -13,6 +13,7 @@ from costwarden.policy.loader import load_policy_text
 from costwarden.policy.tagging import TaggingSection
 from costwarden.ports_tagging import ParentTags, TaggedResource
 from costwarden.services.tag_remediation import TagRemediator
+from costwarden.services.tag_reports import build_tag_reports
 from costwarden.tagging.marks import mark_deadline
 
 from .fakes import MemoryTagCloud
@@ -99,10 +100,10 @@ def test_sweep_twice_writes_nothing_the_second_time() -> None:
             ec2("i-3"),
         ]
     )
-    first, _ = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    first = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
     assert first.checked == 3
     assert first.compliant == 1
-    second, _ = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    second = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
     assert len(cloud.write_calls) == 1
     assert [v.outcome for v in second.verdicts] == [None, None]
     assert {v.resource.resource_id for v in second.violating} == {"i-1", "i-3"}
@@ -113,40 +114,41 @@ def test_compliant_resource_loses_its_mark() -> None:
     remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
     assert "costwarden:tag-violation" in cloud.resources["i-1"].tags
     cloud.resources["i-1"] = ec2("i-1", **{**cloud.resources["i-1"].tags, "Owner": "o@example.com"})
-    report, _ = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    report = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
     assert "costwarden:tag-violation" not in cloud.resources["i-1"].tags
     assert report.violating == []
 
 
-def test_after_the_grace_period_the_stop_action_is_handed_over() -> None:
-    section = SECTION.model_copy(
-        update={"grace": SECTION.grace.model_copy(update={"action": "stop"})}
-    )
+def test_after_the_grace_period_the_team_report_escalates_the_resource() -> None:
     cloud = MemoryTagCloud(
         [ec2("i-1"), ec2("i-2", Environment="dev", Owner="a@example.com", CostCenter="cc-001")]
     )
-    handed: list[str] = []
-
-    def actor(resources: list[TaggedResource]) -> list[str]:
-        handed.extend(r.resource_id for r in resources)
-        return [f"stopped {r.resource_id}" for r in resources]
-
-    TagRemediator(POLICY, section, cloud="aws").sweep(
-        inventory=cloud, writer=cloud, now=NOW, grace_actor=actor
+    first = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    assert first.overdue == []  # just marked
+    later = remediator().sweep(inventory=cloud, writer=cloud, now=NOW + timedelta(days=8))
+    assert [v.resource.resource_id for v in later.overdue] == ["i-1"]
+    [message] = build_tag_reports(
+        later,
+        policy=POLICY,
+        rules=remediator().rules,
+        target="aws/123456789012/eu-west-1",
+        run_id="r",
+        dry_run=False,
     )
-    assert handed == []  # just marked
-    later = NOW + timedelta(days=8)
-    report, lines = TagRemediator(POLICY, section, cloud="aws").sweep(
-        inventory=cloud, writer=cloud, now=later, grace_actor=actor
-    )
-    assert handed == ["i-1"]
-    assert lines == ["stopped i-1"]
-    assert [v.resource.resource_id for v in report.overdue] == ["i-1"]
+    assert message.actions == ("i-1: grace period over — escalated to platform",)
+    assert message.violations[0].overdue
+
+
+def test_stopping_after_the_grace_period_is_refused_as_not_available_yet() -> None:
+    with pytest.raises(ValueError, match="not available yet"):
+        TaggingSection.model_validate(
+            {"required": {"Owner": {}}, "grace": {"action": "stop"}, "clouds": ["aws"]}
+        )
 
 
 def test_dry_run_writes_nothing_but_reports_everything() -> None:
     cloud = MemoryTagCloud([ec2("i-1", env="dev")])
-    report, _ = remediator().sweep(inventory=cloud, writer=cloud, now=NOW, dry_run=True)
+    report = remediator().sweep(inventory=cloud, writer=cloud, now=NOW, dry_run=True)
     assert cloud.write_calls == []
     assert cloud.resources["i-1"].tags == {"env": "dev"}
     [verdict] = report.verdicts
@@ -159,7 +161,7 @@ def test_one_failing_write_does_not_stop_the_others() -> None:
     cloud = MemoryTagCloud(
         [ec2("i-1", env="dev"), ec2("i-2", env="test")], failing=frozenset({"i-1"})
     )
-    report, _ = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    report = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
     assert [v.resource.resource_id for v in report.failed] == ["i-1"]
     assert cloud.resources["i-2"].tags["Environment"] == "test"
 
@@ -177,7 +179,7 @@ def test_parents_are_only_looked_up_for_resources_that_miss_something() -> None:
 
 def test_team_comes_from_the_team_tag_else_the_tagging_default() -> None:
     cloud = MemoryTagCloud([ec2("i-1", team="data"), ec2("i-2")])
-    report, _ = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    report = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
     assert {v.resource.resource_id: v.team for v in report.verdicts} == {
         "i-1": "data",
         "i-2": "platform",

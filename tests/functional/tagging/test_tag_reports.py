@@ -46,7 +46,7 @@ def sweep_messages():  # type: ignore[no-untyped-def]
         ]
     )
     remediator = TagRemediator(POLICY, SECTION, cloud="aws")
-    report, lines = remediator.sweep(inventory=cloud, writer=cloud, now=NOW)
+    report = remediator.sweep(inventory=cloud, writer=cloud, now=NOW)
     return build_tag_reports(
         report,
         policy=POLICY,
@@ -54,7 +54,6 @@ def sweep_messages():  # type: ignore[no-untyped-def]
         target="aws/123456789012/eu-west-1",
         run_id="sweep-2026-11-27T09:15Z",
         dry_run=False,
-        grace_lines=lines,
     )
 
 

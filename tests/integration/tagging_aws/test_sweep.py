@@ -59,7 +59,7 @@ def test_sweep_fixes_what_can_be_known_marks_the_rest_and_then_writes_nothing(
     aws: AwsAccount,
 ) -> None:
     estate = build_estate(aws)
-    report, _ = remediator().sweep(inventory=aws.inventory(), writer=aws.writer(), now=NOW)
+    report = remediator().sweep(inventory=aws.inventory(), writer=aws.writer(), now=NOW)
 
     assert report.failed == []
     assert tags_of(aws, estate.tagged_instance) == {
@@ -111,7 +111,7 @@ def test_sweep_fixes_what_can_be_known_marks_the_rest_and_then_writes_nothing(
     assert aws.arn("instance", estate.tagged_instance) not in fixed
 
     aws.counter.reset()
-    again, _ = remediator().sweep(inventory=aws.inventory(), writer=aws.writer(), now=NOW)
+    again = remediator().sweep(inventory=aws.inventory(), writer=aws.writer(), now=NOW)
     assert aws.counter.writes == 0, dict(aws.counter.calls)
     assert again.fixed == []
     assert again.failed == []

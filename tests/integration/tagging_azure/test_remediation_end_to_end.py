@@ -78,7 +78,7 @@ def test_a_sweep_writes_inferred_tags_and_a_second_sweep_writes_nothing(
     compliant = arm.add_resource(SUBSCRIPTION, "rg-prod", VM, "vm-ok", tags=done)
     writer = make_writer()
 
-    report, _ = remediator().sweep(inventory=make_inventory(), writer=writer, now=NOW)
+    report = remediator().sweep(inventory=make_inventory(), writer=writer, now=NOW)
 
     assert report.checked == 6
     assert report.compliant == 1
@@ -117,7 +117,7 @@ def test_a_sweep_writes_inferred_tags_and_a_second_sweep_writes_nothing(
     writes = len(arm.tag_writes())
     assert writes > 0
 
-    again, _ = remediator().sweep(inventory=make_inventory(), writer=writer, now=NOW)
+    again = remediator().sweep(inventory=make_inventory(), writer=writer, now=NOW)
 
     assert len(arm.tag_writes()) == writes, "the second sweep sent no PATCH or PUT"
     assert again.fixed == []
