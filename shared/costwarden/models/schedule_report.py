@@ -75,6 +75,9 @@ class ScheduleReportMessage:
     keep_running_hint: str | None = None
     #: The override tag key as this cloud spells it (``costwarden-keep-running-until`` on GCP).
     override_tag: str | None = None
+    #: Set when another target of the same run already posted this team's report: this one
+    #: replies in its thread, so a team sees one message per run however many targets.
+    thread_ts: str | None = None
 
     @property
     def applied(self) -> bool:

@@ -22,6 +22,7 @@ once; the guarantees:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -242,6 +243,14 @@ def _deliver(
         return Delivery(team, report.run_key, "duplicate", data.get("channel"), data.get("ts"))
     if claim.status is ClaimStatus.BUSY:
         return Delivery(team, report.run_key, "in_progress", message.channel)
+    # One message per team per run across all targets: the first target's report is the run's
+    # message, the others reply in its thread.
+    root_key = f"schedule-report-root/{message.run_id}/{team or '-'}"
+    root = state.get(root_key)
+    if root is not None and root.data.get("ts") and root.data.get("channel"):
+        message = dataclasses.replace(
+            message, thread_ts=root.data["ts"], channel=root.data["channel"]
+        )
     try:
         posted = notifier.post_schedule_report(message)
     except CostwardenError as error:
@@ -253,6 +262,9 @@ def _deliver(
         raise
     data = {"channel": posted.channel, "ts": posted.ts} if posted else {"channel": message.channel}
     state.complete(report.run_key, owner=owner, data=data)
+    if posted is not None and message.thread_ts is None:
+        # Two targets racing to be first both post at the top level; later ones thread anyway.
+        state.put_if_absent(root_key, owner=owner, data=data)
     for key in (*report.warnings, *([report.seen_key] if report.seen_key else [])):
         state.put_if_absent(key, owner=owner, data=data)
     return Delivery(team, report.run_key, "posted", data.get("channel"), data.get("ts"))

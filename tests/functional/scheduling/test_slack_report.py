@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -91,3 +92,22 @@ def test_slack_refusing_a_channel_is_a_failed_delivery_and_the_actions_stand(
     assert {d.status for d in report.deliveries} == {"failed"}
     assert "channel_not_found" in (report.deliveries[0].error or "")
     assert sum(cloud.calls.values()) == 4  # the resources were stopped all the same
+
+
+def test_a_team_gets_one_message_per_run_the_other_targets_reply_in_its_thread(
+    slack: LocalSlackServer,
+) -> None:
+    state = SqliteStateStore(":memory:")
+    first = work_item(FRIDAY_STOP)
+    second = dataclasses.replace(
+        first, target=dataclasses.replace(first.target, account="210987654321")
+    )
+    run(estate(), slack, state, item=first)
+    roots = {m["channel"]: m["ts"] for m in slack.messages if "thread_ts" not in m}
+    run(estate(), slack, state, item=second)
+    replies = [m for m in slack.messages if "thread_ts" in m]
+    assert {m["channel"]: m["thread_ts"] for m in replies} == roots
+    assert len(replies) == len(roots)  # one reply per team, under that team's message
+    # a third target of another run starts its own message
+    run(estate(), slack, state, item=work_item(FRIDAY_STOP, run_id="another-run"))
+    assert len([m for m in slack.messages if "thread_ts" not in m]) == 2 * len(roots)

@@ -124,18 +124,25 @@ class SlackNotifier:
     def post_schedule_report(self, message: ScheduleReportMessage) -> PostedMessage:
         """One team's schedule report (``message.channel`` is resolved by the service)."""
         text, blocks = render_schedule_report(message)
-        return self._post(message.channel, text, blocks)
+        return self._post(message.channel, text, blocks, thread_ts=message.thread_ts)
 
     def post_tag_report(self, message: TagReportMessage) -> PostedMessage:
         """One team's tag-policy report for one run."""
         text, blocks = render_tag_report(message)
         return self._post(message.route.channel, text, blocks)
 
-    def _post(self, channel: str, text: str, blocks: Sequence[Block]) -> PostedMessage:
+    def _post(
+        self, channel: str, text: str, blocks: Sequence[Block], *, thread_ts: str | None = None
+    ) -> PostedMessage:
         """``chat.postMessage`` with errors turned into ``NotificationError`` (token redacted)."""
         try:
             response = self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+                channel=channel,
+                text=text,
+                blocks=blocks,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
             )
         except SlackApiError as err:
             raise NotificationError(self._api_error_text(channel, err)) from err
