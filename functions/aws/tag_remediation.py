@@ -29,7 +29,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from costwarden.bootstrap_tagging import TagWorker, TargetRun, tag_worker_from_settings
+from costwarden.bootstrap_tagging import TagWorker, tag_worker_from_settings
 from costwarden.errors import (
     CloudApiError,
     CostwardenError,
@@ -78,7 +78,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="TagEventFailed", unit=MetricUnit.Count, value=1)
         logger.exception("tag remediation failed", extra={"error": type(exc).__name__})
         raise
-    summaries = [_summary(run) for run in runs]
+    summaries = [run.summary() for run in runs]
     fixed = sum(len(run.report.fixed) for run in runs)
     violating = sum(len(run.report.violating) for run in runs)
     metrics.add_metric(name="TagResourcesFixed", unit=MetricUnit.Count, value=fixed)
@@ -94,16 +94,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # Slack was told; raising has the platform retry, which writes only what is missing.
         raise CloudApiError(f"{len(failed)} tag writes failed: " + "; ".join(failed))
     return {"status": "done", "runs": summaries}
-
-
-def _summary(run: TargetRun) -> dict[str, Any]:
-    report = run.report
-    return {
-        "target": run.target.label,
-        "checked": report.checked,
-        "compliant": report.compliant,
-        "fixed": len(report.fixed),
-        "violating": len(report.violating),
-        "failed": len(report.failed),
-        "posted": run.posted,
-    }

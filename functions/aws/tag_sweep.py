@@ -24,7 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from costwarden.bootstrap_schedule import tick_instant
-from costwarden.bootstrap_tagging import TagWorker, TargetRun, tag_worker_from_settings
+from costwarden.bootstrap_tagging import TagWorker, tag_worker_from_settings
 from costwarden.errors import PayloadError
 from costwarden.settings import load_settings
 
@@ -62,7 +62,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="TagSweepFailed", unit=MetricUnit.Count, value=1)
         logger.exception("tag sweep failed", extra={"error": type(exc).__name__})
         raise
-    summaries = [_summary(run) for run in runs]
+    summaries = [run.summary() for run in runs]
     for name, value in (
         ("TagResourcesChecked", sum(run.report.checked for run in runs)),
         ("TagResourcesFixed", sum(len(run.report.fixed) for run in runs)),
@@ -72,16 +72,3 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("tag sweep done", extra={"runs": summaries})
     return {"run_id": run_id, "at": at.isoformat(), "runs": summaries}
-
-
-def _summary(run: TargetRun) -> dict[str, Any]:
-    report = run.report
-    return {
-        "target": run.target.label,
-        "checked": report.checked,
-        "compliant": report.compliant,
-        "fixed": len(report.fixed),
-        "violating": len(report.violating),
-        "failed": len(report.failed),
-        "posted": run.posted,
-    }

@@ -57,7 +57,7 @@ from costwarden.bootstrap_schedule import (
     schedule_worker_from_settings,
     tick_instant,
 )
-from costwarden.bootstrap_tagging import TagWorker, TargetRun, tag_worker_from_settings
+from costwarden.bootstrap_tagging import TagWorker, tag_worker_from_settings
 from costwarden.errors import (
     AlertInProgressError,
     CloudApiError,
@@ -283,7 +283,7 @@ def tag_remediation(event: func.EventGridEvent) -> None:
     # the Slack reports as its own owner, so a concurrent duplicate finds them busy.
     owner = f"{event.id}/{uuid.uuid4().hex[:12]}"
     runs = _tag_worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
-    tag_log.info("tag event %s: %s", event.id, [_tag_summary(run) for run in runs])
+    tag_log.info("tag event %s: %s", event.id, [run.summary() for run in runs])
     failed = [
         f"{v.resource.resource_id}: {v.outcome.message if v.outcome else ''}"
         for run in runs
@@ -320,17 +320,4 @@ def tag_sweep(timer: func.TimerRequest) -> None:
     at = _tick_instant(timer)
     run_id = f"tag-sweep-{at:%Y%m%dT%H%M}"
     runs = _tag_worker().sweep(now=at, run_id=run_id, owner=f"{run_id}/{uuid.uuid4().hex[:12]}")
-    tag_log.info("tag sweep %s: %s", run_id, [_tag_summary(run) for run in runs])
-
-
-def _tag_summary(run: TargetRun) -> dict[str, object]:
-    report = run.report
-    return {
-        "target": run.target.label,
-        "checked": report.checked,
-        "compliant": report.compliant,
-        "fixed": len(report.fixed),
-        "violating": len(report.violating),
-        "failed": len(report.failed),
-        "posted": run.posted,
-    }
+    tag_log.info("tag sweep %s: %s", run_id, [run.summary() for run in runs])

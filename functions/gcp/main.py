@@ -61,7 +61,7 @@ from costwarden.bootstrap_schedule import (
     schedule_worker_from_settings,
     tick_instant,
 )
-from costwarden.bootstrap_tagging import TagWorker, TargetRun, tag_worker_from_settings
+from costwarden.bootstrap_tagging import TagWorker, tag_worker_from_settings
 from costwarden.errors import CloudApiError, PayloadError, UnrecognisedPayloadError
 from costwarden.models.budget import BudgetAlert
 from costwarden.normalize.budget import parse_budget_event
@@ -209,7 +209,7 @@ def tag_remediation(cloud_event: CloudEvent) -> None:
         return
     owner = f"{event_id}/{uuid.uuid4().hex[:12]}"
     runs = _tag_worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
-    tag_log.info("tag event %s: %s", event_id, [_tag_summary(run) for run in runs])
+    tag_log.info("tag event %s: %s", event_id, [run.summary() for run in runs])
     failed = [
         f"{v.resource.resource_id}: {v.outcome.message if v.outcome else ''}"
         for run in runs
@@ -227,17 +227,4 @@ def tag_sweep(cloud_event: CloudEvent) -> None:
     run_id = f"tag-sweep-{at:%Y%m%dT%H%M}"
     owner = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
     runs = _tag_worker().sweep(now=at, run_id=run_id, owner=owner)
-    tag_log.info("tag sweep %s: %s", run_id, [_tag_summary(run) for run in runs])
-
-
-def _tag_summary(run: TargetRun) -> dict[str, object]:
-    report = run.report
-    return {
-        "target": run.target.label,
-        "checked": report.checked,
-        "compliant": report.compliant,
-        "fixed": len(report.fixed),
-        "violating": len(report.violating),
-        "failed": len(report.failed),
-        "posted": run.posted,
-    }
+    tag_log.info("tag sweep %s: %s", run_id, [run.summary() for run in runs])

@@ -54,6 +54,19 @@ class TargetRun:
     report: TagRunReport
     posted: int
 
+    def summary(self) -> dict[str, object]:
+        """What the functions log and return for this target."""
+        report = self.report
+        return {
+            "target": self.target.label,
+            "checked": report.checked,
+            "compliant": report.compliant,
+            "fixed": len(report.fixed),
+            "violating": len(report.violating),
+            "failed": len(report.failed),
+            "posted": self.posted,
+        }
+
 
 @dataclass(frozen=True)
 class TagWorker:
