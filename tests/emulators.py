@@ -110,18 +110,32 @@ def moto_server() -> Iterator[str]:
 
 
 # -- Azurite ----------------------------------------------------------------------------------
-def azurite_connection_string(table_endpoint: str) -> str:
+def _azurite_connection_string(service: str, endpoint: str) -> str:
     return (
         "DefaultEndpointsProtocol=http;"
         f"AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-        f"TableEndpoint={table_endpoint};"
+        f"{service.capitalize()}Endpoint={endpoint};"
     )
 
 
+def azurite_connection_string(table_endpoint: str) -> str:
+    return _azurite_connection_string("table", table_endpoint)
+
+
+def azurite_blob_connection_string(blob_endpoint: str) -> str:
+    return _azurite_connection_string("blob", blob_endpoint)
+
+
+def azurite_queue_connection_string(queue_endpoint: str) -> str:
+    return _azurite_connection_string("queue", queue_endpoint)
+
+
 @contextlib.contextmanager
-def azurite_tables() -> Iterator[str]:
-    """Azurite's Table service in memory; yields a connection string for the dev account."""
-    binary = REPO_ROOT / "node_modules" / ".bin" / "azurite-table"
+def _azurite(service: str, name: str) -> Iterator[str]:
+    """One Azurite service (``table``, ``blob``, ``queue``) in memory on a free port; yields a
+    connection string for the dev account. URLs are path-style:
+    ``http://127.0.0.1:<port>/devstoreaccount1/...``."""
+    binary = REPO_ROOT / "node_modules" / ".bin" / f"azurite-{service}"
     if not binary.exists():
         raise EmulatorError(
             f"Azurite is not installed: run `npm ci` in {REPO_ROOT} "
@@ -130,16 +144,16 @@ def azurite_tables() -> Iterator[str]:
     if shutil.which("node") is None:
         raise EmulatorError("Azurite needs Node.js on PATH: `apt-get install nodejs npm`")
     # In-memory mode refuses --location; the working directory catches any stray file instead.
-    with tempfile.TemporaryDirectory(prefix="azurite-") as workspace:
+    with tempfile.TemporaryDirectory(prefix=f"{name}-") as workspace:
 
         def argv(port: int) -> list[str]:
             return [
                 str(binary),
                 "--inMemoryPersistence",
                 "--disableTelemetry",  # or it phones home, off this machine
-                "--tableHost",
+                f"--{service}Host",
                 "127.0.0.1",
-                "--tablePort",
+                f"--{service}Port",
                 str(port),
                 # the Python SDK is often newer than the Azurite release; accept its API version
                 "--skipApiVersionCheck",
@@ -148,92 +162,30 @@ def azurite_tables() -> Iterator[str]:
 
         # Any HTTP answer (403 without a signature) means the listener is up.
         with _subprocess_on_free_port(
-            "azurite", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
+            name, argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
         ) as port:
-            yield azurite_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
+            yield _azurite_connection_string(service, f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
 
 
-def azurite_blob_connection_string(blob_endpoint: str) -> str:
-    return (
-        "DefaultEndpointsProtocol=http;"
-        f"AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-        f"BlobEndpoint={blob_endpoint};"
-    )
+@contextlib.contextmanager
+def azurite_tables() -> Iterator[str]:
+    """Azurite's Table service in memory; yields a connection string for the dev account."""
+    with _azurite("table", "azurite") as connection_string:
+        yield connection_string
 
 
 @contextlib.contextmanager
 def azurite_blobs() -> Iterator[str]:
-    """Azurite's Blob service in memory; yields a connection string for the dev account.
-
-    Blob URLs are path-style: ``http://127.0.0.1:<port>/devstoreaccount1/<container>/<blob>``.
-    """
-    binary = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
-    if not binary.exists():
-        raise EmulatorError(
-            f"Azurite is not installed: run `npm ci` in {REPO_ROOT} "
-            "(package.json pins azurite 3.x as a dev dependency)"
-        )
-    if shutil.which("node") is None:
-        raise EmulatorError("Azurite needs Node.js on PATH: `apt-get install nodejs npm`")
-    with tempfile.TemporaryDirectory(prefix="azurite-blob-") as workspace:
-
-        def argv(port: int) -> list[str]:
-            return [
-                str(binary),
-                "--inMemoryPersistence",
-                "--disableTelemetry",  # or it phones home, off this machine
-                "--blobHost",
-                "127.0.0.1",
-                "--blobPort",
-                str(port),
-                "--skipApiVersionCheck",
-                "--silent",
-            ]
-
-        with _subprocess_on_free_port(
-            "azurite-blob", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
-        ) as port:
-            yield azurite_blob_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
-
-
-def azurite_queue_connection_string(queue_endpoint: str) -> str:
-    return (
-        "DefaultEndpointsProtocol=http;"
-        f"AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-        f"QueueEndpoint={queue_endpoint};"
-    )
+    """Azurite's Blob service in memory; yields a connection string for the dev account."""
+    with _azurite("blob", "azurite-blob") as connection_string:
+        yield connection_string
 
 
 @contextlib.contextmanager
 def azurite_queues() -> Iterator[str]:
     """Azurite's Queue service in memory; yields a connection string for the dev account."""
-    binary = REPO_ROOT / "node_modules" / ".bin" / "azurite-queue"
-    if not binary.exists():
-        raise EmulatorError(
-            f"Azurite is not installed: run `npm ci` in {REPO_ROOT} "
-            "(package.json pins azurite 3.x as a dev dependency)"
-        )
-    if shutil.which("node") is None:
-        raise EmulatorError("Azurite needs Node.js on PATH: `apt-get install nodejs npm`")
-    with tempfile.TemporaryDirectory(prefix="azurite-queue-") as workspace:
-
-        def argv(port: int) -> list[str]:
-            return [
-                str(binary),
-                "--inMemoryPersistence",
-                "--disableTelemetry",  # or it phones home, off this machine
-                "--queueHost",
-                "127.0.0.1",
-                "--queuePort",
-                str(port),
-                "--skipApiVersionCheck",
-                "--silent",
-            ]
-
-        with _subprocess_on_free_port(
-            "azurite-queue", argv, probe=lambda port: f"http://127.0.0.1:{port}/", cwd=workspace
-        ) as port:
-            yield azurite_queue_connection_string(f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}")
+    with _azurite("queue", "azurite-queue") as connection_string:
+        yield connection_string
 
 
 # -- fake-gcs-server --------------------------------------------------------------------------
