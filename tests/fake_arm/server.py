@@ -26,12 +26,11 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -53,7 +52,7 @@ from fake_arm.shapes import (
     tags_json,
     vm_json,
 )
-from fake_arm.tls import TlsFiles
+from fake_arm.tls import HttpsServerThread, TlsFiles
 
 _VM = (
     r"/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)"
@@ -102,34 +101,18 @@ class FakeArm:
         self._operations: dict[str, Operation] = {}
         self._requests: list[Recorded] = []
         self._metrics_calls: list[MetricsCall] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: HttpsServerThread | None = None
         self.url = ""
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FakeArm:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self._tls.cert, self._tls.key)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self.url = f"https://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="fake-arm",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http = HttpsServerThread(self._tls, _handler_for(self), name="fake-arm")
+        self.url = self._http.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        if self._http is not None:
+            self._http.stop()
 
     # -- state ---------------------------------------------------------------------------------
     def add_vm(

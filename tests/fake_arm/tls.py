@@ -8,8 +8,11 @@ fake ARM server speaks HTTPS. Clients trust exactly this certificate through azu
 from __future__ import annotations
 
 import ipaddress
+import ssl
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from cryptography import x509
@@ -74,3 +77,30 @@ def self_signed(directory: Path) -> TlsFiles:
         )
     )
     return files
+
+
+class HttpsServerThread:
+    """A ``ThreadingHTTPServer`` on a free loopback port behind this certificate, served from a
+    daemon thread: ``start()`` returns its ``https://127.0.0.1:<port>`` URL, ``stop()`` joins."""
+
+    def __init__(self, tls: TlsFiles, handler: type[BaseHTTPRequestHandler], *, name: str) -> None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls.cert, tls.key)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=name,
+            daemon=True,
+        )
+
+    def start(self) -> str:
+        self._thread.start()
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import json
 import re
-import ssl
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from fake_arm import TlsFiles
+from fake_arm.tls import HttpsServerThread
 from fake_arm_tags.state import (
     FakeGroup,
     FakeResource,
@@ -80,34 +80,18 @@ class FakeResources:
         self._resources: dict[str, FakeResource] = {}
         self._faults: list[Fault] = []
         self._requests: list[Recorded] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: HttpsServerThread | None = None
         self.url = ""
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FakeResources:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(self._tls.cert, self._tls.key)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-        self._server = server
-        self.url = f"https://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="fake-arm-tags",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http = HttpsServerThread(self._tls, _handler_for(self), name="fake-arm-tags")
+        self.url = self._http.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        if self._http is not None:
+            self._http.stop()
 
     # -- state ---------------------------------------------------------------------------------
     def add_group(self, subscription: str, name: str, **kw: Any) -> FakeGroup:
