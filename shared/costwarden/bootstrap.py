@@ -19,6 +19,7 @@ from costwarden.settings import Settings
 
 if TYPE_CHECKING:
     from costwarden.adapters.focus.published_data import PublishedFocusData
+    from costwarden.adapters.slack.notifier import SlackNotifier
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,9 @@ def _azure_table_store(settings: Settings, *, table_name: str) -> StateStore:
     return AzureTableStateStore(service.create_table_if_not_exists(table_name))
 
 
-def build_notifier(settings: Settings) -> Notifier:
+def build_notifier(settings: Settings) -> SlackNotifier:
+    """The Slack notifier every function posts through (budget alerts, digests, schedule and
+    tag reports): one client with the retry handlers, per warm container."""
     from costwarden.adapters.slack.notifier import SlackNotifier, build_slack_client
 
     client = build_slack_client(

@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from costwarden.bootstrap import build_policy, build_state_store, resolve_slack_token
+from costwarden.bootstrap import (
+    build_notifier,
+    build_policy,
+    build_state_store,
+)
 from costwarden.errors import ConfigError, CostwardenError, PayloadError, WorkItemError
 from costwarden.models.budget import Provider
 from costwarden.policy import Policy
@@ -231,7 +235,7 @@ def schedule_worker_from_settings(settings: Settings, cloud: Provider) -> Schedu
         policy=policy,
         clock=ScheduleClock(policy.schedules),
         savings=build_savings(settings),
-        notifier=build_schedule_notifier(settings),
+        notifier=build_notifier(settings),
         state=build_state_store(settings),
         dry_run=is_dry_run(settings, policy),
         ports=target_ports_factory(settings, cloud, policy),
@@ -259,17 +263,6 @@ def build_savings(settings: Settings) -> SavingsFactory:
         return lambda at: prices
 
     return lambda at: FocusSavingsEstimator(costs, at=at, fallback=prices)
-
-
-def build_schedule_notifier(settings: Settings) -> ScheduleNotifier:
-    from costwarden.adapters.slack.notifier import SlackNotifier, build_slack_client
-
-    client = build_slack_client(
-        resolve_slack_token(settings),
-        base_url=settings.slack_base_url,
-        max_retries=settings.slack_max_retries,
-    )
-    return SlackNotifier(client)
 
 
 def target_ports_factory(settings: Settings, cloud: Provider, policy: Policy) -> TargetPortsFactory:

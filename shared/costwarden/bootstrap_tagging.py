@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from costwarden.bootstrap import build_policy, build_state_store, resolve_slack_token
+from costwarden.bootstrap import (
+    build_notifier,
+    build_policy,
+    build_state_store,
+)
 from costwarden.bootstrap_schedule import build_target_directory, is_dry_run
 from costwarden.errors import ConfigError
 from costwarden.models.budget import Provider
@@ -186,23 +190,12 @@ def tag_worker_from_settings(
         policy=policy,
         section=policy.tagging,
         remediator=TagRemediator(policy, policy.tagging, cloud=cloud),
-        notifier=build_tag_notifier(settings) if with_notifier else None,
+        notifier=build_notifier(settings) if with_notifier else None,
         state=build_state_store(settings),
         dry_run=is_dry_run(settings, policy),
         ports=tag_ports_factory(settings, cloud, policy.tagging),
         targets=directory.targets,
     )
-
-
-def build_tag_notifier(settings: Settings) -> TagReportNotifier:
-    from costwarden.adapters.slack.notifier import SlackNotifier, build_slack_client
-
-    client = build_slack_client(
-        resolve_slack_token(settings),
-        base_url=settings.slack_base_url,
-        max_retries=settings.slack_max_retries,
-    )
-    return SlackNotifier(client)
 
 
 def tag_ports_factory(
