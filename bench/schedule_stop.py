@@ -72,7 +72,7 @@ from tag_sweep import (  # bench/ is not a package: imported by path
 LAST_ACTION = "costwarden:last-action"
 IDLE_BELOW = 5.0
 WINDOW_HOURS = 24
-POINT_SPACING = timedelta(minutes=10)  # the period costwarden asks for over 24 h
+POINT_SPACING = timedelta(minutes=10)  # seeded data: 144 points a day per instance
 METRIC_OPS = ("monitoring:GetMetricData", "monitoring:GetMetricStatistics")
 
 # Per 20 instances: 10 dev, 3 test, 5 prod, 1 staging, 1 without Environment.

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from costwarden.errors import WorkItemError
 from costwarden.models.budget import Provider
@@ -126,6 +126,17 @@ class Actuator(Protocol):
     """
 
     def execute(self, action: PlannedAction, *, record: LastAction) -> Outcome: ...
+
+
+@runtime_checkable
+class BatchActuator(Actuator, Protocol):
+    """An ``Actuator`` that can also carry out many actions in a few calls (EC2 takes hundreds
+    of instance ids per StopInstances). Same contract per action; ``apply_plan`` uses it when
+    the actuator has it, and falls back to ``execute`` per action if the batch raises."""
+
+    def execute_all(self, actions: Sequence[PlannedAction], *, now: datetime) -> list[Outcome]:
+        """One outcome per action, in the order given; ``now`` stamps the last-action tags."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

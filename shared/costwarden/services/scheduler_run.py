@@ -1,8 +1,9 @@
 """Applying a plan and running one target end to end: plan, apply, report to Slack.
 
-``apply_plan`` is the only place the cloud changes. Each action is carried out on its own: one
+``apply_plan`` is the only place the cloud changes. Each action gets its own outcome: one
 failing resource gets a ``failed`` outcome and the others go on (Azure Start/Stop v2 aborts a
-run on one failing VM; Cloud Custodian fails a whole stop batch). Every action is logged as one
+run on one failing VM; Cloud Custodian fails a whole stop batch, where the EC2 actuator retries
+a batch refused because of one instance one at a time). Every action is logged as one
 structured record.
 
 ``run_target`` is what a schedule worker calls per work item. Work items are delivered at least
@@ -32,11 +33,12 @@ from typing import Literal, Protocol
 from costwarden.errors import CostwardenError
 from costwarden.models.notification import PostedMessage
 from costwarden.models.schedule_report import ScheduleReportMessage
-from costwarden.plan.model import LastAction, Outcome, Plan
+from costwarden.plan.model import LastAction, Outcome, Plan, PlannedAction
 from costwarden.policy import Policy
 from costwarden.ports import ClaimStatus, StateStore
 from costwarden.ports_compute import (
     Actuator,
+    BatchActuator,
     Inventory,
     Target,
     TargetDirectory,
@@ -116,7 +118,9 @@ def apply_plan(plan: Plan, *, actuator: Actuator, now: datetime) -> list[Outcome
     """Carry out ``plan``: every action gets exactly one outcome, in plan order.
 
     Blocked or dry-run plans change nothing (every outcome ``not_applied``). An actuator that
-    raises despite its contract costs that one resource a ``failed`` outcome, not the run.
+    raises despite its contract costs that one resource a ``failed`` outcome, not the run. A
+    ``BatchActuator`` (EC2) gets the whole plan at once and makes a few calls for hundreds of
+    resources; if it raises, each action is carried out on its own after all.
     """
     if not plan.applicable:
         why = "dry run" if plan.dry_run else f"blocked: {plan.blocked}"
@@ -124,17 +128,33 @@ def apply_plan(plan: Plan, *, actuator: Actuator, now: datetime) -> list[Outcome
         for outcome in outcomes:
             _log_outcome(outcome)
         return outcomes
-    outcomes = []
-    for action in plan.actions:
-        record = LastAction(action.action, now)
-        try:
-            outcome = actuator.execute(action, record=record)
-        except Exception as error:  # one resource must never stop the rest
-            log.exception("actuator raised for %s", action.resource.key)
-            outcome = Outcome(action, "failed", f"{type(error).__name__}: {error}")
+    batched = _batched(plan, actuator, now) if isinstance(actuator, BatchActuator) else None
+    outcomes = batched or [_one(action, actuator, now) for action in plan.actions]
+    for outcome in outcomes:
         _log_outcome(outcome)
-        outcomes.append(outcome)
     return outcomes
+
+
+def _batched(plan: Plan, actuator: BatchActuator, now: datetime) -> list[Outcome] | None:
+    """The batch path; None if it raised or broke its contract (then each action is carried
+    out on its own: the actuator re-reads first, so what the batch did is not redone)."""
+    try:
+        outcomes = actuator.execute_all(plan.actions, now=now)
+    except Exception:
+        log.exception("batch actuator raised: carrying out the actions one at a time")
+        return None
+    if [o.action for o in outcomes] != list(plan.actions):
+        log.error("batch actuator answered out of order: carrying out the actions one at a time")
+        return None
+    return outcomes
+
+
+def _one(action: PlannedAction, actuator: Actuator, now: datetime) -> Outcome:
+    try:
+        return actuator.execute(action, record=LastAction(action.action, now))
+    except Exception as error:  # one resource must never stop the rest
+        log.exception("actuator raised for %s", action.resource.key)
+        return Outcome(action, "failed", f"{type(error).__name__}: {error}")
 
 
 def run_target(

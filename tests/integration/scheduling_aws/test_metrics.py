@@ -70,11 +70,24 @@ def _recording(session: boto3.Session) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("hours", "period"),
-    [(1, 300), (16, 300), (24, 600), (48, 900), (72, 1800), (168, 3600), (336, 7200)],
+    [
+        (1, 300),
+        (2, 300),
+        (16, 3600),
+        (24, 3600),
+        (48, 7200),
+        (72, 10800),
+        (168, 43200),
+        (336, 86400),
+    ],
 )
-def test_period_keeps_500_queries_within_one_page_of_datapoints(hours: int, period: int) -> None:
+def test_period_is_the_shortest_that_fits_the_window_into_24_datapoints(
+    hours: int, period: int
+) -> None:
     assert period_for(timedelta(hours=hours)) == period
-    assert 500 * math.ceil(hours * 3600 / period) <= 100_800
+    assert math.ceil(hours * 3600 / period) <= 24
+    assert period == 300 or math.ceil(hours * 3600 / (period // 2)) > 24
+    assert 500 * math.ceil(hours * 3600 / period) <= 100_800  # 500 queries stay in one page
 
 
 def test_1234_instances_take_three_calls_and_each_gets_its_own_maximum(

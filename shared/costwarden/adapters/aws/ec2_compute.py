@@ -14,11 +14,18 @@ if the missing resources did not exist.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from costwarden.adapters.aws.asg_groups import execute_group, list_groups
 from costwarden.adapters.aws.compute_common import failed
-from costwarden.adapters.aws.ec2_instances import execute_instance, list_instances
+from costwarden.adapters.aws.ec2_instances import (
+    execute_instance,
+    execute_instances,
+    list_instances,
+)
+from costwarden.adapters.aws.ec2_slim import slim_instance_listing
 from costwarden.adapters.aws.rds_instances import execute_database, list_databases
 from costwarden.adapters.aws.retry import client_config
 from costwarden.errors import ConfigError
@@ -55,6 +62,8 @@ class Ec2Compute:
         self._ec2 = session.client(
             "ec2", region_name=self._region, endpoint_url=endpoint_url, config=settings
         )
+        # The listing and the batch re-reads parse only the fields the scheduler reads.
+        slim_instance_listing(self._ec2)
         self._autoscaling = session.client(
             "autoscaling", region_name=self._region, endpoint_url=endpoint_url, config=settings
         )
@@ -73,14 +82,24 @@ class Ec2Compute:
         ]
 
     # -- Actuator ----------------------------------------------------------------------------
+    def execute_all(self, actions: Sequence[PlannedAction], *, now: datetime) -> list[Outcome]:
+        """EC2 instance actions in batches (``execute_instances``), the rest one by one."""
+        outcomes: dict[int, Outcome] = {}
+        instances: list[tuple[int, PlannedAction]] = []
+        for index, action in enumerate(actions):
+            if self._mine(action) and action.resource.resource_type == "ec2_instance":
+                instances.append((index, action))
+            else:
+                outcomes[index] = self.execute(action, record=LastAction(action.action, now))
+        if instances:
+            batch = execute_instances(self._ec2, [a for _, a in instances], now=now)
+            outcomes.update((index, o) for (index, _), o in zip(instances, batch, strict=True))
+        return [outcomes[index] for index in range(len(actions))]
+
     def execute(self, action: PlannedAction, *, record: LastAction) -> Outcome:
         """One action on one resource; every failure is a failed ``Outcome``, never raised."""
         resource = action.resource
-        if (resource.cloud, resource.account, resource.region) != (
-            "aws",
-            self._account,
-            self._region,
-        ):
+        if not self._mine(action):
             return failed(action, f"{resource.key} is not in target {self.target.label}")
         try:
             if resource.resource_type == "ec2_instance":
@@ -93,3 +112,7 @@ class Ec2Compute:
             _log.exception("unexpected error acting on %s", resource.key)
             return failed(action, f"unexpected {type(exc).__name__}: {exc}")
         return failed(action, f"{resource.resource_type} is not an AWS resource type")
+
+    def _mine(self, action: PlannedAction) -> bool:
+        r = action.resource
+        return (r.cloud, r.account, r.region) == ("aws", self._account, self._region)

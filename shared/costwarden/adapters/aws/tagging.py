@@ -18,8 +18,9 @@ where ``DescribeInstances`` pages at 1,000 (5,000 tagged instances would cost 50
 calls), it returns recently terminated instances, and the direct listing is a superset. Only
 the types the policy covers are listed (``type_filter``): a policy scoped to ``ec2:instance``
 costs one ``DescribeInstances`` page per 1,000 instances and nothing else. Those answers are
-read by ``slim_instance_listing`` (id, state and tags only) instead of botocore's full parse:
-a third of the CPU and half the memory of a 5,000-instance sweep (bench/README.md).
+read by ``ec2_slim.slim_instance_listing`` (only the fields costwarden reads) instead of
+botocore's full parse: a third of the CPU and half the memory of a 5,000-instance sweep
+(bench/README.md).
 
 **Reading** (event path, re-read before write) accepts ARNs and the plain ids CloudTrail
 events carry (``i-...``, ``vol-...``, ``snap-...``; any other plain string is an Auto Scaling
@@ -58,10 +59,8 @@ permission of each resource's own service as well as ``tag:TagResources``).
 
 from __future__ import annotations
 
-import io
 import re
 import threading
-import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -313,77 +312,6 @@ def write_group_tags(
         autoscaling.create_or_update_tags(Tags=entries)
 
 
-def slim_instance_listing(ec2: Any) -> None:
-    """Make ``ec2``'s DescribeInstances answers carry only what tagging reads.
-
-    Tagging needs three fields of an instance (id, state, tags), but DescribeInstances has no
-    projection: each instance comes with ~3 KB of XML (devices, network interfaces, ...), and
-    botocore's pure-Python parse of all of it was 70 % of a 5,000-instance sweep's CPU and
-    most of its memory. So the answer is read here, streaming with ElementTree's C parser (a
-    fifth of the CPU, no tree kept), into botocore's usual shape with just those fields, and
-    botocore parses a stub holding only the paging token. Error answers are left alone.
-    """
-    ec2.meta.events.register(
-        "before-parse.ec2.DescribeInstances", _slim_instances, unique_id="costwarden-slim"
-    )
-
-
-def _slim_instances(response_dict: Any, customized_response_dict: Any, **_kwargs: Any) -> None:
-    if response_dict.get("status_code") != 200 or not response_dict.get("body"):
-        return
-    try:
-        reservations, token, root = _instance_fields(response_dict["body"])
-    except ET.ParseError:
-        return  # botocore parses it as usual and says what is wrong
-    stub = f"<{root}>" + (f"<nextToken>{_xml_text(token)}</nextToken>" if token else "")
-    response_dict["body"] = (stub + f"</{root.split()[0]}>").encode()
-    customized_response_dict["Reservations"] = reservations
-
-
-def _instance_fields(body: bytes) -> tuple[list[dict[str, Any]], str | None, str]:
-    """Reservations -> instances with InstanceId, State.Name and Tags; the next token."""
-    reservations: list[dict[str, Any]] = []
-    instances: list[dict[str, Any]] = []
-    token: str | None = None
-    path: list[str] = []
-    ns = root = ""
-    # The answer botocore would parse with the same expat parser (S314: not untrusted input).
-    events = ET.iterparse(io.BytesIO(body), events=("start", "end"))  # noqa: S314
-    for event, element in events:
-        if event == "start":
-            if not path:  # {namespace}DescribeInstancesResponse
-                ns = element.tag[: element.tag.index("}") + 1] if "}" in element.tag else ""
-                root = element.tag[len(ns) :] + (f' xmlns="{ns[1:-1]}"' if ns else "")
-            path.append(element.tag)
-            continue
-        path.pop()
-        depth, tag = len(path), element.tag
-        if depth == 4 and tag == ns + "item" and path[3] == ns + "instancesSet":
-            tags = [
-                {"Key": item.findtext(ns + "key") or "", "Value": item.findtext(ns + "value") or ""}
-                for item in element.iterfind(f"{ns}tagSet/{ns}item")
-            ]
-            instance: dict[str, Any] = {
-                "InstanceId": element.findtext(ns + "instanceId"),
-                "State": {"Name": element.findtext(f"{ns}instanceState/{ns}name")},
-            }
-            if tags:
-                instance["Tags"] = tags
-            instances.append(instance)
-            element.clear()
-        elif depth == 2 and tag == ns + "item":  # a reservation
-            reservations.append({"Instances": instances})
-            instances = []
-            element.clear()
-        elif depth == 1 and tag == ns + "nextToken":
-            token = element.text
-    return reservations, token, root
-
-
-def _xml_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 __all__ = [
     "BUCKET",
     "CLUSTER",
@@ -406,7 +334,6 @@ __all__ = [
     "chunks",
     "ec2_kind",
     "parse_ref",
-    "slim_instance_listing",
     "tag_list",
     "write_group_tags",
 ]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from costwarden.adapters.aws.ec2_slim import slim_instance_listing
 from costwarden.adapters.aws.retry import api_error, error_code
 from costwarden.adapters.aws.tagging import (
     BUCKET,
@@ -33,7 +34,6 @@ from costwarden.adapters.aws.tagging import (
     arn_type,
     chunks,
     parse_ref,
-    slim_instance_listing,
     tag_list,
 )
 from costwarden.ports_compute import Target
