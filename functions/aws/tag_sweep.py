@@ -68,6 +68,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ("TagResourcesFixed", sum(len(run.report.fixed) for run in runs)),
         ("TagResourcesViolating", sum(len(run.report.violating) for run in runs)),
         ("TagWritesFailed", sum(len(run.report.failed) for run in runs)),
+        # tagging.grace.action: stop (docs/tagging.md "After the grace period").
+        ("TagGraceStopped", sum(r.report.grace.count("stopped") for r in runs if r.report.grace)),
+        ("TagGraceStopFailed", sum(r.report.grace.count("failed") for r in runs if r.report.grace)),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     logger.info("tag sweep done", extra={"runs": summaries})

@@ -2,7 +2,8 @@ locals {
   # What the scheduler's code needs in each target subscription: generated from
   # shared/costwarden/permissions.py (python -m costwarden.permissions --cloud azure, "compute");
   # tests/infra fails when they differ. Tags are written through the Tags API (merge), so the
-  # role never needs Microsoft.Compute/virtualMachines/write.
+  # role never needs Microsoft.Compute/virtualMachines/write. The tag sweep's
+  # tagging.grace.action: stop deallocates overdue VMs with these too (one identity for all).
   scheduler_actions = [
     "Microsoft.Compute/virtualMachines/deallocate/action",
     "Microsoft.Compute/virtualMachines/instanceView/read",

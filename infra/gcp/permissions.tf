@@ -47,7 +47,8 @@ locals {
 
 # The scheduler's role, created in every target project (a project's custom role can only be
 # granted inside that project). No label condition: the policy selects instances by name,
-# zone and rules as well as labels; safety.protected is enforced by the planner.
+# zone and rules as well as labels; safety.protected is enforced by the planner. The tag
+# sweep's tagging.grace.action: stop stops overdue instances with it too (one service account).
 resource "google_project_iam_custom_role" "scheduler" {
   for_each    = local.target_projects
   project     = each.value

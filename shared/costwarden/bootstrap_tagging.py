@@ -5,6 +5,11 @@
 and a factory of per-target tag adapters. An AWS target in a member account is reached through
 the role the policy's ``targets.aws.role_name`` names, assumed per call of the factory.
 
+With ``tagging.grace.action: stop`` the sweep also stops the overdue resources of each target
+(``services.tag_grace``) through the scheduler's compute adapters (``Ec2Compute``,
+``AzureVmCompute``, ``GceCompute``), built only when a target has an overdue stoppable resource.
+The event path never stops anything: a resource just created cannot be overdue.
+
 Nothing runs at import time and each cloud's SDK is imported only when that cloud is asked for.
 """
 
@@ -30,6 +35,7 @@ from costwarden.policy.tagging import TaggingSection
 from costwarden.ports import StateStore
 from costwarden.ports_compute import Target
 from costwarden.ports_tagging import TagInventory, TagWriter
+from costwarden.services.tag_grace import ComputeFactory, ComputePorts, stop_overdue
 from costwarden.services.tag_remediation import TagRemediator, TagRunReport
 from costwarden.services.tag_reports import (
     TagReportNotifier,
@@ -45,6 +51,8 @@ log = logging.getLogger(__name__)
 class TagPorts:
     inventory: TagInventory
     writer: TagWriter
+    #: The scheduler's adapters of the same target, for ``grace.action: stop`` (built lazily).
+    compute: ComputeFactory | None = None
 
 
 TagPortsFactory = Callable[[Target], TagPorts]
@@ -61,6 +69,7 @@ class TargetRun:
     def summary(self) -> dict[str, object]:
         """What the functions log and return for this target."""
         report = self.report
+        grace = report.grace
         return {
             "target": self.target.label,
             "checked": report.checked,
@@ -68,6 +77,9 @@ class TargetRun:
             "fixed": len(report.fixed),
             "violating": len(report.violating),
             "failed": len(report.failed),
+            "overdue": len(report.overdue),
+            "stopped": grace.count("stopped") if grace else 0,
+            "stop_failed": grace.count("failed") if grace else 0,
             "posted": self.posted,
         }
 
@@ -124,6 +136,16 @@ class TagWorker:
                 report = self.remediator.sweep(
                     inventory=ports.inventory, writer=ports.writer, now=now, dry_run=self.dry_run
                 )
+                if self.section.grace.action == "stop":
+                    report.grace = stop_overdue(
+                        report,
+                        policy=self.policy,
+                        rules=self.remediator.rules,
+                        compute=ports.compute,
+                        cloud=self.cloud,
+                        now=now,
+                        dry_run=self.dry_run,
+                    )
             except Exception as exc:
                 log.exception("tag sweep of %s failed", target.label)
                 errors.append(exc)
@@ -229,7 +251,14 @@ def _aws_ports(section: TaggingSection) -> TagPortsFactory:
             type_filter=lambda kind: rules.applies_to(kind, None),
             parent_kinds=section.parents.aws,
         )
-        return TagPorts(inventory, AwsTagWriter(session, target, counter=counter))
+
+        def compute() -> ComputePorts:
+            from costwarden.adapters.aws.ec2_compute import Ec2Compute
+
+            ec2 = Ec2Compute(session, target)  # the same (assumed-role) session
+            return ComputePorts(ec2, ec2)
+
+        return TagPorts(inventory, AwsTagWriter(session, target, counter=counter), compute)
 
     return ports
 
@@ -249,18 +278,35 @@ def _azure_ports(settings: Settings, section: TaggingSection) -> TagPortsFactory
         inventory = AzureTagInventory(
             credential, target.account, base_url, parent_kinds=section.parents.azure, **extra
         )
-        return TagPorts(inventory, AzureTagWriter(credential, target.account, base_url, **extra))
+
+        def compute() -> ComputePorts:
+            from costwarden.adapters.azure.vm_compute import AzureVmCompute
+
+            vms = AzureVmCompute(credential, target.account, base_url=base_url, **extra)
+            return ComputePorts(vms, vms)
+
+        writer = AzureTagWriter(credential, target.account, base_url, **extra)
+        return TagPorts(inventory, writer, compute)
 
     return ports
 
 
 def _gcp_ports(settings: Settings, section: TaggingSection) -> TagPortsFactory:
+    from costwarden.adapters.gcp.gce_compute import GceCompute
     from costwarden.adapters.gcp.tagging import GcpLabelClients, GcpTagInventory, GcpTagWriter
 
     def ports(target: Target) -> TagPorts:
-        clients = GcpLabelClients(target.account, compute_endpoint=settings.gcp_compute_endpoint)
+        endpoint = settings.gcp_compute_endpoint
+        clients = GcpLabelClients(target.account, compute_endpoint=endpoint)
+
+        def compute() -> ComputePorts:
+            instances = GceCompute(target.account, api_endpoint=endpoint)
+            return ComputePorts(instances, instances)
+
         return TagPorts(
-            GcpTagInventory(clients, parent_kinds=section.parents.gcp), GcpTagWriter(clients)
+            GcpTagInventory(clients, parent_kinds=section.parents.gcp),
+            GcpTagWriter(clients),
+            compute,
         )
 
     return ports

@@ -1,5 +1,7 @@
 """``costwarden check-plan`` (the tag policy applied to a Terraform plan, before deploy) and
-``costwarden tags plan|apply|audit`` (the same policy on the deployed estate).
+``costwarden tags plan|apply|audit`` (the same policy on the deployed estate). With
+``tagging.grace.action: stop``, ``tags apply`` also stops the overdue resources (``tags plan``
+shows them as a dry run).
 
 check-plan exits 0 with no violations, 1 with violations, 2 on an unreadable plan or policy (CI
 steps rely on it: docs/tagging.md has the GitHub Actions and GitLab CI snippets). tags plan and
@@ -272,11 +274,15 @@ def _tags_run(policy: Path, cloud: Cloud, *, output: Path | None, apply_changes:
         typer.echo(
             f"{'unresolved':>11}  {skip['account']}  {skip['resource_id']}  {skip['reason']}"
         )
+    stops = sum(1 for action in actions if action["action"] != "tag")
     typer.echo(
-        f"{len(actions)} tag writes, {len(skipped)} resources need a "
-        f"person{' (dry run: nothing written)' if worker.dry_run else ''}",
+        f"{len(actions) - stops} tag writes, {len(skipped)} resources need a person"
+        + (f", {stops} overdue resources to stop (tagging.grace)" if stops else "")
+        + (" (dry run: nothing written)" if worker.dry_run else ""),
         err=True,
     )
+    if document["blocked"]:
+        typer.echo(f"blocked: {document['blocked']}", err=True)
     if output is not None:
         output.write_text(json.dumps(document, indent=2) + "\n")
     raise typer.Exit(1 if failed else 0)

@@ -56,10 +56,45 @@ _AWS_INVENTORY_READS = tuple(
 )
 
 
+#: ``tagging.grace.action: stop`` (services.tag_grace): the sweep lists the scheduler's compute
+#: resources and stops the overdue ones through its adapters: re-read, stop (or scale to zero),
+#: last-action tag. Never a start, and the event path never stops anything.
+_AWS_GRACE_STOP = (
+    Use(_AWS + "ec2_instances", "compute", ("describe_instances", "stop_instances", "create_tags")),
+    Use(
+        _AWS + "asg_groups",
+        "compute",
+        ("describe_auto_scaling_groups", "update_auto_scaling_group", "create_or_update_tags"),
+    ),
+    Use(
+        _AWS + "rds_instances",
+        "compute",
+        ("describe_db_instances", "stop_db_instance", "add_tags_to_resource"),
+    ),
+)
+_AZ_GRACE_STOP = (
+    Use(
+        _AZ + "vm_compute",
+        "compute",
+        (
+            *("list_all", "instance_view", "begin_deallocate", "done", "wait", "result"),
+            *("send_request", "close"),
+        ),
+    ),
+)
+_GCP_GRACE_STOP = (
+    Use(
+        _GCP + "gce_compute",
+        "compute",
+        ("aggregated_list", "get", "result", "stop_unary", "set_labels_unary"),
+    ),
+)
+
+
 def _aws_tagging(*, sweep: bool) -> tuple[Use, ...]:
     """The tag functions act on "tagged": any taggable resource of a target, through the tag
     APIs. The event path re-reads what an event created; the sweep also lists (``ListBuckets``)
-    and finds the organization's accounts."""
+    and finds the organization's accounts, and stops overdue resources (``_AWS_GRACE_STOP``)."""
     uses: tuple[Use, ...] = (
         Use(_AWS + "dynamodb_state", "state"),
         *_SLACK,
@@ -70,23 +105,26 @@ def _aws_tagging(*, sweep: bool) -> tuple[Use, ...]:
     )
     if sweep:
         uses += (Use(_AWS + "targets", "organization", ("list_accounts", "get_caller_identity")),)
+        uses += _AWS_GRACE_STOP
     return uses
 
 
 def _gcp_tagging(*, sweep: bool) -> tuple[Use, ...]:
     listing = ("aggregated_list", "list_buckets") if sweep else ()
     calls = (*listing, "get", "set_labels_unary", "get_bucket", "bucket", "patch", "get_project")
-    return (Use(_GCP + "gcs_state", "state"), Use(_GCP + "tagging", "tagged", calls))
+    uses = (Use(_GCP + "gcs_state", "state"), Use(_GCP + "tagging", "tagged", calls))
+    return uses + _GCP_GRACE_STOP if sweep else uses
 
 
 def _azure_tagging(*, sweep: bool) -> tuple[Use, ...]:
     listing = ("list",) if sweep else ()
     calls = (*listing, "get", "list_by_resource_group", "get_at_scope", "begin_update_at_scope")
-    return (
+    uses = (
         Use(_AZ + "table_state", "state"),
         _AZ_TABLE,
         Use(_AZ + "tagging", "tagged", (*calls, "result", "close")),
     )
+    return uses + _AZ_GRACE_STOP if sweep else uses
 
 
 #: cloud -> function (as named in functions/) -> what it reaches.

@@ -225,12 +225,15 @@ def test_the_protected_deny_covers_every_mutating_action_of_the_scheduler() -> N
 @pytest.mark.parametrize("function", permissions.TAG_FUNCTIONS)
 def test_tag_remediation_writes_only_the_keys_the_template_allows(function: str) -> None:
     """Every tag write of the tag functions is held to TagRemediationKeys, except the ones
-    IAM cannot hold to keys (see costwarden.permissions.AWS_TAGGING_CONDITIONS)."""
+    IAM cannot hold to keys (see costwarden.permissions.AWS_TAGGING_CONDITIONS). The sweep's
+    grace stops (``Compute*`` statements, the scheduler's own) are checked below."""
     unconditioned_writes = {"tag:TagResources", "tag:UntagResources", "s3:PutBucketTagging"}
     statements = _unwrapped(permissions.aws_role_statements(function))
     keys = {"aws:TagKeys": {"Ref": permissions.TAG_KEYS_PARAMETER}}
     writes = set()
     for statement in statements:
+        if statement["Effect"] != "Allow" or statement["Sid"].startswith("Compute"):
+            continue
         actions = set(statement["Action"])
         tag_writes = {a for a in actions if not permissions.is_read(a)} & (
             set(permissions.AWS_TAGGING_CONDITIONS) | unconditioned_writes
@@ -246,8 +249,34 @@ def test_tag_remediation_writes_only_the_keys_the_template_allows(function: str)
         if {"ec2:CreateTags", "ec2:DeleteTags"} & actions:
             assert statement["Condition"]["Null"] == {"aws:TagKeys": "false"}
     assert writes == set(permissions.AWS_TAGGING_CONDITIONS) | unconditioned_writes
-    # The tag functions act on no compute resource, so no stop/start of any kind.
-    assert not [a for s in statements for a in s["Action"] if "Stop" in a or "Start" in a]
+    # Nothing is ever started by a tag function.
+    assert not [a for s in statements for a in s["Action"] if "Start" in a]
+
+
+def test_only_the_tag_sweep_may_stop_and_only_as_the_scheduler_does() -> None:
+    """tagging.grace.action: stop: the sweep's stops carry the scheduler's own statements,
+    its last-action tag condition and the protected deny; the event path stops nothing."""
+    event = _unwrapped(permissions.aws_role_statements("tag_remediation"))
+    assert not [a for s in event for a in s["Action"] if "Stop" in a or "UpdateAuto" in a]
+    sweep = _unwrapped(permissions.aws_role_statements("tag_sweep"))
+    worker = _unwrapped(permissions.aws_role_statements("schedule_worker"))
+    allowed = {a for s in sweep if s["Effect"] == "Allow" for a in s["Action"]}
+    assert {"ec2:StopInstances", "rds:StopDBInstance", "autoscaling:UpdateAutoScalingGroup"} <= (
+        allowed
+    )
+    compute = {s["Sid"]: s for s in sweep if s["Sid"].startswith("Compute")}
+    scheduler = {s["Sid"]: s for s in worker if s["Sid"].startswith("Compute")}
+    for sid, statement in compute.items():  # a subset of the scheduler's grants, same shape
+        assert set(statement["Action"]) <= set(scheduler[sid]["Action"]), sid
+        assert statement.get("Condition") == scheduler[sid].get("Condition"), sid
+    denies = {s["Sid"] for s in sweep if s["Effect"] == "Deny"}
+    assert denies == {"NeverActOnProtected", "NeverMarkProtected"}
+    # The grants exist only with the tag functions (TagRemediation=true) in the own account.
+    raw = permissions.aws_role_statements("tag_sweep")
+    for statement in raw:
+        inner = statement["Fn::If"][1] if "Fn::If" in statement else statement
+        if inner["Sid"].startswith("Compute") or inner["Effect"] == "Deny":
+            assert statement["Fn::If"][0] == "ActInOwnAccount"
 
 
 def test_tag_remediation_keys_are_the_policy_keys_aliases_and_mark(

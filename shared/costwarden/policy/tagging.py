@@ -141,24 +141,16 @@ class ParentSources(_Section):
 
 
 class GracePeriod(_Section):
-    """What happens to a violation nobody fixed."""
+    """What happens to a violation nobody fixed by its deadline (docs/tagging.md)."""
 
     days: int = Field(default=7, ge=0, le=90, description="from marking to the action")
-    action: Literal["notify"] = Field(
-        default="notify", description="notify: the team's report escalates the overdue resource"
+    action: Literal["notify", "stop"] = Field(
+        default="notify",
+        description="notify: the team's report escalates the overdue resource; stop: the "
+        "sweep also stops it (EC2 instances, Auto Scaling groups, RDS instances, Azure VMs, "
+        "GCE instances) through the scheduler's plan/apply path, its protections, dry run and "
+        "blast-radius cap; other types are escalated",
     )
-
-    @field_validator("action", mode="before")
-    @classmethod
-    def _not_yet(cls, value: object) -> object:
-        if value == "stop":
-            raise fail(
-                "grace_stop",
-                "stopping a resource after the grace period is not available yet (it needs the "
-                "tag sweep to act through the scheduler's plan/apply path and its permissions); "
-                "use notify",
-            )
-        return value
 
 
 class TaggingSection(_Section):

@@ -1,6 +1,9 @@
 """Tag runs in the plan format ``costwarden plan`` writes (docs/scheduling.md "Plan JSON"), so
 one tool reads both: every write is an action ``tag`` with the same keys, and every resource
-that still needs a person is a skip of kind ``unresolved``.
+that still needs a person is a skip of kind ``unresolved``. With ``grace.action: stop`` the
+grace plan's stops (``services.tag_grace``, rule ``tagging.grace``) follow as the scheduler
+writes them, with their outcome; its protected and transitioning resources as skips, and a
+blast-radius refusal as ``blocked``.
 """
 
 from __future__ import annotations
@@ -18,17 +21,28 @@ def tag_plan_dict(
 ) -> dict[str, object]:
     actions: list[dict[str, object]] = []
     skipped: list[dict[str, object]] = []
-    for _, report in runs:
+    blocked: list[str] = []
+    for target, report in runs:
         for verdict in report.verdicts:
             if verdict.change.set or verdict.change.remove:
                 actions.append(_action(verdict))
             if verdict.unresolved:
                 skipped.append(_skip(verdict))
+        grace = report.grace.plan if report.grace else None
+        if grace is not None:
+            assert report.grace is not None
+            done = {id(o.action): o for o in report.grace.outcomes}
+            for planned in grace.actions:
+                outcome = done.get(id(planned))
+                actions.append(outcome.to_dict() if outcome else planned.to_dict())
+            skipped += [s.to_dict() for s in grace.skipped]
+            if grace.blocked:
+                blocked.append(f"{target.label}: tag grace stops: {grace.blocked}")
     return {
         "cloud": cloud,
         "at": at.isoformat(),
         "dry_run": dry_run,
-        "blocked": None,
+        "blocked": "; ".join(blocked) or None,
         "fleet_size": sum(r.checked for _, r in runs),
         "targets": [t.label for t, _ in runs],
         "actions": actions,

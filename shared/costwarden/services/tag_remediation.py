@@ -3,9 +3,10 @@
 Both paths compute the same thing per resource (``remediate``: tags to add from aliases,
 normalization and inference in the documented order; keys that cannot be known) and write it
 in the cloud's largest batches. What cannot be inferred is *marked* on the resource with a
-deadline; after the grace period the team's report escalates it (``grace.action: notify``;
-stopping it through the scheduler's plan/apply path is not available yet). A resource that
-became compliant loses its mark.
+deadline; after the grace period the team's report escalates it (``grace.action: notify``),
+and with ``grace.action: stop`` the sweep also stops it through the scheduler's plan/apply path
+(``services.tag_grace``; the result is ``TagRunReport.grace``). A resource that became
+compliant loses its mark.
 
 The event path re-reads the resource before writing, so a tag its creator added in the
 meantime wins; both paths are idempotent (a second run writes nothing).
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING
 
 from costwarden.models.budget import Provider
 from costwarden.models.resource_change import ResourceChange
@@ -27,6 +29,9 @@ from costwarden.ports_tagging import TaggedResource, TagInventory, TagOutcome, T
 from costwarden.tagging.marks import encode_mark, mark_deadline
 from costwarden.tagging.remediation import Inferred, TagChange, remediate
 from costwarden.tagging.rules import CloudTagRules
+
+if TYPE_CHECKING:
+    from costwarden.services.tag_grace import GraceRun
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,8 @@ class TagRunReport:
     checked: int = 0
     compliant: int = 0
     verdicts: list[ResourceVerdict] = field(default_factory=list)
+    #: What ``grace.action: stop`` did to the overdue resources (None: not run, or notify).
+    grace: GraceRun | None = None
 
     @property
     def fixed(self) -> list[ResourceVerdict]:

@@ -73,10 +73,7 @@ def build_tag_reports(
             for v in verdicts
             if v.outcome is not None and v.outcome.status == "failed"
         )
-        actions = tuple(
-            f"{name}: grace period over — escalated to {team or 'the default channel'}"
-            for name in sorted({_name(v) for v in verdicts if v.overdue})
-        )
+        actions = tuple(sorted({_grace_line(v, report, team) for v in verdicts if v.overdue}))
         if not (violations or fixed or failed):
             continue
         messages.append(
@@ -124,6 +121,19 @@ def publish_tag_reports(
         state.complete(key, owner=owner, data={"channel": sent.channel, "ts": sent.ts})
         posted += 1
     return posted
+
+
+def _grace_line(verdict: ResourceVerdict, report: TagRunReport, team: str | None) -> str:
+    """What the grace action did: escalation (notify, or a resource that cannot be stopped),
+    or the stop's result (stopped, would stop, protected, blocked by the cap, failed)."""
+    head = f"{_name(verdict)}: grace period over — "
+    where = team or "the default channel"
+    step = report.grace.steps.get(verdict.resource.resource_id) if report.grace else None
+    if step is None:
+        return f"{head}escalated to {where}"
+    if step.status == "escalated":
+        return f"{head}{step.message} to {where}"
+    return head + step.message
 
 
 def _name(verdict: ResourceVerdict) -> str:

@@ -139,13 +139,6 @@ def test_after_the_grace_period_the_team_report_escalates_the_resource() -> None
     assert message.violations[0].overdue
 
 
-def test_stopping_after_the_grace_period_is_refused_as_not_available_yet() -> None:
-    with pytest.raises(ValueError, match="not available yet"):
-        TaggingSection.model_validate(
-            {"required": {"Owner": {}}, "grace": {"action": "stop"}, "clouds": ["aws"]}
-        )
-
-
 def test_dry_run_writes_nothing_but_reports_everything() -> None:
     cloud = MemoryTagCloud([ec2("i-1", env="dev")])
     report = remediator().sweep(inventory=cloud, writer=cloud, now=NOW, dry_run=True)
