@@ -39,6 +39,7 @@ SkipKind = Literal[
     "unknown_schedule",  # schedule tag names no schedule in the policy
     "manual_start",  # started by someone after costwarden's last stop: left until next stop
     "manual_stop",  # stopped by someone after costwarden's last start: left until next start
+    "tag_violation",  # stopped by the tag sweep (grace period over): not started until tagged
     "transitioning",  # pending / stopping / ...: the next tick sees where it settled
     "unsupported",  # e.g. RDS in a cluster, an instance with an instance-store root
     "no_metrics",  # idle rule, but no or too few datapoints: missing data is not idle

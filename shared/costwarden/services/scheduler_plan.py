@@ -14,6 +14,8 @@ tick finds nothing left to do. Rules, in the order they are applied to each reso
    are reported and ignored;
 5. costwarden's own last-action tag tells its stop from a person's start (left alone until the
    next stop transition unless the schedule ``enforce``\\ s) and its start from a person's stop;
+   a resource the tag sweep stopped after its grace period (``tagging.grace.action: stop``) is
+   not started while its violation mark is overdue;
 6. idle rules for running resources no schedule stops, with ONE batched metrics call;
 7. the blast-radius caps block the whole plan (nothing applied, an alert says why);
 8. stops due within ``warning_minutes`` are announced (``Plan.upcoming``).
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
@@ -72,6 +74,7 @@ from costwarden.services.scheduler_parts import (
     tag_of,
     utc,
 )
+from costwarden.tagging.marks import mark_deadline
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +138,10 @@ class _Planner:
             values.setdefault(team.lower(), team)
         self.team_values = values
         self.team_keys = team_tag.keys
+        tagging = policy.tagging
+        #: With ``tagging.grace.action: stop``, the violation mark's key: a resource the tag
+        #: sweep stopped is not started by its schedule while the mark says it is overdue.
+        self.tag_mark = tagging.mark_key if tagging and tagging.grace.action == "stop" else None
         self._keys: dict[str, TagKeys] = {}
         self._desired: dict[str, DesiredState | None] = {}
         self._since: dict[tuple[str, str], datetime | None] = {}
@@ -302,6 +309,10 @@ class _Planner:
 
     def _start_now(self, s: Subject, schedule: str, state: PlanState) -> None:
         r = s.resource
+        held = self._held_for_tags(r)
+        if held is not None:
+            state.skipped.append(s.skip("tag_violation", held))
+            return
         last = last_action(r, s.keys)
         since = self.since(schedule, "running")
         if last is not None and since is not None and last.at >= since:
@@ -328,6 +339,24 @@ class _Planner:
             kind, details = "restore_capacity", MappingProxyType({"capacity": saved.strip()})
         reason = f"within the hours of schedule {schedule}"
         state.actions.append(planned(kind, s, schedule, reason, details=details))
+
+    def _held_for_tags(self, r: Resource) -> str | None:
+        """Why a stopped resource must stay stopped for its tags, or None.
+
+        The tag sweep stops a resource whose grace period is over (``services.tag_grace``) and
+        records the stop as costwarden's: without this, its schedule would start it again in
+        the morning and the sweep stop it again the next day, for as long as nobody tags it.
+        """
+        if self.tag_mark is None:
+            return None
+        value = tag_of(r.tags, cloud_tag_key(r.cloud, self.tag_mark))
+        due = mark_deadline(value) if value else None
+        if due is None or self.at.astimezone(UTC).date() <= due:
+            return None
+        return (
+            f"required tags missing (deadline {due.isoformat()} passed): not started; add "
+            "them (the next tag sweep clears the mark) or start it by hand"
+        )
 
     def _override(self, s: Subject, state: PlanState) -> datetime | None:
         """The keep-running-until instant when it is in the future; reports the others."""
