@@ -12,9 +12,7 @@ import pytest
 
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.bootstrap_tagging import TagPorts, TagWorker
-from costwarden.models.notification import PostedMessage
 from costwarden.models.resource import Resource
-from costwarden.models.tag_report import TagReportMessage
 from costwarden.policy import Policy, load_policy_text
 from costwarden.ports_compute import Target
 from costwarden.ports_tagging import TaggedResource
@@ -25,6 +23,7 @@ from costwarden.services.tag_reports import build_tag_reports
 from costwarden.tagging.remediation import TagChange
 from functional.scheduling.fakes import ACCOUNT, FakeCloud, make
 from functional.tagging.fakes import MemoryTagCloud
+from tag_report_recorder import Recorder
 
 MARKED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 OVERDUE = MARKED + timedelta(days=8)
@@ -332,15 +331,6 @@ def test_tagged_ids_map_to_the_compute_inventorys_ids(
 
 
 # -- through the worker and the plan JSON ------------------------------------------------------
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[TagReportMessage] = []
-
-    def post_tag_report(self, message: TagReportMessage) -> PostedMessage:
-        self.messages.append(message)
-        return PostedMessage("C0", f"1.{len(self.messages)}")
-
-
 def test_the_sweep_worker_stops_and_posts_and_the_plan_json_has_the_stop() -> None:
     pol = policy()
     assert pol.tagging is not None

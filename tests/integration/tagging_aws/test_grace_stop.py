@@ -12,14 +12,13 @@ import pytest
 from costwarden.adapters.aws.ec2_compute import Ec2Compute
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.bootstrap_tagging import TagPorts, TagWorker
-from costwarden.models.notification import PostedMessage
-from costwarden.models.tag_report import TagReportMessage
 from costwarden.policy.loader import load_policy_text
 from costwarden.ports_compute import Target
 from costwarden.services.tag_grace import ComputePorts
 from costwarden.services.tag_remediation import TagRemediator
 from integration.tagging_aws.conftest import AwsAccount
 from integration.tagging_aws.estate import create_db, run_instances
+from tag_report_recorder import Recorder
 
 pytestmark = pytest.mark.integration
 
@@ -42,15 +41,6 @@ tagging:
 """,
     source="grace.yaml",
 )
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[TagReportMessage] = []
-
-    def post_tag_report(self, message: TagReportMessage) -> PostedMessage:
-        self.messages.append(message)
-        return PostedMessage("C0", f"1.{len(self.messages)}")
 
 
 class Built:

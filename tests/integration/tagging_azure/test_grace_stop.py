@@ -22,8 +22,6 @@ from costwarden.adapters.azure.tagging import AzureTagInventory, AzureTagWriter
 from costwarden.adapters.azure.vm_compute import AzureVmCompute
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.bootstrap_tagging import TagPorts, TagWorker
-from costwarden.models.notification import PostedMessage
-from costwarden.models.tag_report import TagReportMessage
 from costwarden.policy.loader import load_policy_text
 from costwarden.ports_compute import Target
 from costwarden.services.tag_grace import ComputePorts
@@ -31,6 +29,7 @@ from costwarden.services.tag_remediation import TagRemediator
 from fake_arm_tags import StaticTokenCredential, TlsFiles
 from fake_arm_tags.with_compute import FakeArmWithCompute
 from integration.tagging_azure.conftest import SUBSCRIPTION
+from tag_report_recorder import Recorder
 
 pytestmark = pytest.mark.integration
 
@@ -56,15 +55,6 @@ tagging:
 """,
     source="grace.yaml",
 )
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.messages: list[TagReportMessage] = []
-
-    def post_tag_report(self, message: TagReportMessage) -> PostedMessage:
-        self.messages.append(message)
-        return PostedMessage("C0", f"1.{len(self.messages)}")
 
 
 @pytest.fixture
