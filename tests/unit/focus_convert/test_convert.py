@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import duckdb
 import pytest
 
 from costwarden.focus import FocusConversionError, FocusInputError, FocusReconciliationError
+from costwarden.focus.checks import CheckReport
 from costwarden.focus.convert import STAGES, ProgressEvent, convert, reconcile
 from costwarden.focus.schema import FOCUS_COLUMNS
 from costwarden.focus.sources import source_spec
@@ -129,6 +131,26 @@ def test_reconciliation_refuses_a_period_whose_billed_cost_differs_from_the_sour
     )
     with pytest.raises(FocusReconciliationError, match=r"2025-11: SUM\(BilledCost\) 10"):
         reconcile(con, "staged", source_spec(SOURCE))
+
+
+def test_reconciliation_from_the_checks_totals_catches_a_dropped_or_altered_cost() -> None:
+    """convert reconciles from the checks' own per-period sums (no second scan of the output);
+    the source side is still read from the source, so a mapping that loses a row or changes
+    a cost is refused either way."""
+    con = duckdb.connect()
+    con.execute(
+        "CREATE VIEW src AS SELECT * FROM (VALUES ('2025-11-01T00:00:00Z', '10.00'), "
+        "('2025-11-01T00:00:00Z', '5.00')) AS t(\"bill/BillingPeriodStartDate\", "
+        '"lineItem/UnblendedCost")'
+    )
+    start = dt.datetime(2025, 11, 1, tzinfo=dt.UTC)
+    for rows, written in ((1, Decimal("10.00")), (2, Decimal("15.50"))):  # dropped; altered
+        report = CheckReport(rows, (), period_totals=((start, rows, written),))
+        with pytest.raises(FocusReconciliationError, match=r"2025-11: SUM\(BilledCost\)"):
+            reconcile(con, "no_such_relation", source_spec(SOURCE), report)
+    report = CheckReport(2, (), period_totals=((start, 2, Decimal("15.00")),))
+    (totals,) = reconcile(con, "no_such_relation", source_spec(SOURCE), report)
+    assert (totals.rows, totals.billed_cost, totals.source_total) == (2, 15, 15)
 
 
 def test_reconciliation_tolerates_a_cent() -> None:
