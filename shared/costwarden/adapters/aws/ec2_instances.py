@@ -249,6 +249,7 @@ def _change(
     record: LastAction,
 ) -> dict[int, Outcome]:
     ids = [action.resource.resource_id for _, action, _ in batch]
+    operation = "StartInstances" if kind == "start" else "StopInstances"
     try:
         if kind == "start":
             answer = client.start_instances(InstanceIds=ids).get("StartingInstances", [])
@@ -259,12 +260,9 @@ def _change(
     except ClientError as exc:
         if len(batch) > 1 and error_code(exc).startswith(_PER_INSTANCE):
             return {i: execute_instance(client, a, record) for i, a, _ in batch}
-        return {
-            i: failed_call(a, "StartInstances" if kind == "start" else "StopInstances", exc)
-            for i, a, _ in batch
-        }
+        return {i: failed_call(a, operation, exc) for i, a, _ in batch}
     except BotoCoreError as exc:
-        return {i: failed_call(a, kind, exc) for i, a, _ in batch}
+        return {i: failed_call(a, operation, exc) for i, a, _ in batch}
     accepted = {item.get("InstanceId") for item in answer}
     verb = _VERBS[kind]
     outcomes: dict[int, Outcome] = {}
