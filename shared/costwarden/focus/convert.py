@@ -9,10 +9,10 @@ replaces that period in the output and leaves the others alone, so a restated or
 export never duplicates rows.
 
 How it stays within one function's memory: DuckDB streams the mapping into Parquet once
-(``preserve_insertion_order=false``, optional ``memory_limit`` with spilling to
-``temp_directory``), into a staging folder next to the output. The checks, the row counts and
-the reconciliation then read that columnar staging copy, which is cheap. Only if all pass is
-anything published.
+(``preserve_insertion_order=false``, row groups of ``ROW_GROUP_ROWS``: the writer buffers one
+per thread; optional ``memory_limit`` with spilling to ``temp_directory``), into a staging
+folder next to the output. The checks, the row counts and the reconciliation then read that
+columnar staging copy, which is cheap. Only if all pass is anything published.
 
 Publishing a period is two renames on the same file system: the old period folder out, the new
 one in. A reader sees the old period or the new one, never half of either (for the instant
@@ -193,7 +193,16 @@ def _write_staging(
 # zstd level 1, not DuckDB's default 3: measured on 1M FOCUS rows, as fast as snappy (1.25 s
 # against 1.55 s for a re-write of the staged output) and no larger than level 3 (87 MiB against
 # 90 MiB; snappy 132 MiB).
-_PARQUET = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
+#
+# Row groups of 61,440 rows, half DuckDB's default 122,880: the Parquet writer buffers one row
+# group per thread before it compresses and writes it, and 122,880 rows of our 66 columns are
+# ~170 MiB of buffered column data per thread, the largest single use of memory in a conversion.
+# Measured at 10M legacy CUR rows on 2 threads: peak RSS 988-1,085 -> 663-748 MiB from Parquet
+# and 1,094-1,313 -> 670-707 MiB from CSV, CPU within the run-to-run spread, output +1.3 %;
+# 30,720 rows gave 537 MiB but +6 % CPU and +6 % size (bench/README.md, FOCUS, fourth round).
+# Each extra thread still adds ~250 MiB: past 2-3 threads on ~1 GiB, set a memory_limit.
+ROW_GROUP_ROWS = 61_440
+_PARQUET = f"FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
 
 
 def _split_periods(
@@ -339,6 +348,7 @@ def _publish(
 
 
 __all__ = [
+    "ROW_GROUP_ROWS",
     "STAGES",
     "ConvertResult",
     "PeriodResult",

@@ -12,7 +12,7 @@ import pytest
 
 from costwarden.focus import FocusConversionError, FocusInputError, FocusReconciliationError
 from costwarden.focus.checks import CheckReport
-from costwarden.focus.convert import STAGES, ProgressEvent, convert, reconcile
+from costwarden.focus.convert import ROW_GROUP_ROWS, STAGES, ProgressEvent, convert, reconcile
 from costwarden.focus.schema import FOCUS_COLUMNS
 from costwarden.focus.sources import source_spec
 from unit.focus_convert import legacy_cur as cur
@@ -173,6 +173,33 @@ def test_a_parquet_file_output_holds_every_period(tmp_path: Path) -> None:
     result = convert(SOURCE, [both], output=target)
     assert result.files == (target, target)
     assert len(read_focus(target)) == 2 * len(want.EXPECTED)
+
+
+def test_output_row_groups_hold_about_row_group_rows_so_the_writer_buffers_less(
+    tmp_path: Path,
+) -> None:
+    # DuckDB's Parquet writer holds one row group per thread in memory; ROW_GROUP_ROWS (half
+    # its default of 122,880) is what keeps a 10M-row conversion under 1 GiB. The writer closes
+    # a row group once it holds ROW_GROUP_ROWS or more, so a group may overshoot by up to one
+    # chunk (2,048 rows). One thread: one writer sees every row.
+    usage = cur.line_items()[0]
+    rows = [{**usage, "identity/LineItemId": f"u-{i}"} for i in range(2 * ROW_GROUP_ROWS + 5000)]
+    source = cur.write_csv(tmp_path / "cur.csv", rows)
+    result = convert(SOURCE, [source], output=tmp_path / "focus", threads=1)
+
+    (published,) = result.files
+    sizes = [
+        n
+        for (n,) in duckdb.connect()
+        .execute(
+            "SELECT row_group_num_rows FROM parquet_metadata(?) "
+            "GROUP BY row_group_id, row_group_num_rows",
+            [str(published)],
+        )
+        .fetchall()
+    ]
+    assert sum(sizes) == result.rows == len(rows)
+    assert max(sizes) <= ROW_GROUP_ROWS + 2048
 
 
 def test_progress_is_reported_per_stage_in_order(tmp_path: Path) -> None:
