@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from fake_arm import TlsFiles
@@ -85,7 +85,7 @@ class FakeResources:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FakeResources:
-        self._http = HttpsServerThread(self._tls, _handler_for(self), name="fake-arm-tags")
+        self._http = HttpsServerThread(self._tls, handler_for(self), name="fake-arm-tags")
         self.url = self._http.start()
         return self
 
@@ -302,7 +302,14 @@ class FakeResources:
         return 200, tags_json(entity), {}
 
 
-def _handler_for(arm: FakeResources) -> type[BaseHTTPRequestHandler]:
+class _Handles(Protocol):
+    def handle(self, method: str, raw_path: str, body: bytes, auth: str | None) -> Reply: ...
+
+
+def handler_for(arm: _Handles) -> type[BaseHTTPRequestHandler]:
+    """An HTTP handler answering every method with ``arm.handle`` (also used by the combined
+    tags + compute server, ``with_compute``)."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -323,7 +330,7 @@ def _handler_for(arm: FakeResources) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_PATCH = do_PUT = _serve
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -12,17 +12,14 @@ the actuator's last-action merge wrote, as ARM would. Requests are served one at
 
 from __future__ import annotations
 
-import json
 import re
 import threading
-import uuid
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fake_arm import FakeArm, FakeVm, TlsFiles
 from fake_arm.tls import HttpsServerThread
-from fake_arm_tags.server import FakeResources
+from fake_arm_tags.server import FakeResources, handler_for
 
 VM_TYPE = "Microsoft.Compute/virtualMachines"
 _COMPUTE = re.compile(r"/providers/microsoft\.compute/", re.IGNORECASE)
@@ -43,7 +40,7 @@ class FakeArmWithCompute:
         self.url = ""
 
     def __enter__(self) -> FakeArmWithCompute:
-        self._http = HttpsServerThread(self._tls, _handler_for(self), name="fake-arm-combined")
+        self._http = HttpsServerThread(self._tls, handler_for(self), name="fake-arm-combined")
         self.url = self._http.start()
         # both fakes build nextLink / operation URLs from their own ``url``
         self.resources.url = self.compute.url = self.url
@@ -87,32 +84,3 @@ class FakeArmWithCompute:
 
 
 Reply = tuple[int, Any, dict[str, str]]
-
-
-def _handler_for(arm: FakeArmWithCompute) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            status, payload, headers = arm.handle(
-                self.command, self.path, body, self.headers.get("Authorization")
-            )
-            data = b"" if payload is None else json.dumps(payload).encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            if data:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("x-ms-request-id", str(uuid.uuid4()))
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
