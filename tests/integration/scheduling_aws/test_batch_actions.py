@@ -8,6 +8,7 @@ also injects the refusals; results are read back from moto directly.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +56,28 @@ def _ec2_via(proxy: ThrottleProxy, session: boto3.Session) -> Any:
     return session.client("ec2", endpoint_url=proxy.url)
 
 
+@dataclass
+class Fleet:
+    """``n`` running instances made in moto, and a client through the fault proxy."""
+
+    moto: Any  # an EC2 client on moto directly: set-up and checks
+    client: Any  # the client under test, through ``fault_proxy``
+    ids: list[str]
+    listed: dict[str, Resource]
+
+    def stops(self) -> list[PlannedAction]:
+        return [_action(self.listed[i], "stop") for i in self.ids]
+
+
+def _fleet(
+    n: int, session: boto3.Session, target: Target, moto_client: MotoClient, proxy: ThrottleProxy
+) -> Fleet:
+    ec2 = moto_client("ec2")
+    ids = [run_instance(ec2, _name("dev")) for _ in range(n)]
+    client = _ec2_via(proxy, session)
+    return Fleet(ec2, client, ids, _listed(client, target, ids))
+
+
 def _listed(ec2: Any, target: Target, ids: list[str]) -> dict[str, Resource]:
     assert target.region is not None
     listed = list_instances(ec2, account=target.account, region=target.region)
@@ -64,14 +87,10 @@ def _listed(ec2: Any, target: Target, ids: list[str]) -> dict[str, Resource]:
 def test_seven_stops_in_batches_of_three_are_three_calls_of_each_kind(
     session: boto3.Session, target: Target, moto_client: MotoClient, fault_proxy: ThrottleProxy
 ) -> None:
-    ec2 = moto_client("ec2")
-    ids = [run_instance(ec2, _name("dev")) for _ in range(7)]
-    client = _ec2_via(fault_proxy, session)
-    listed = _listed(client, target, ids)
+    fleet = _fleet(7, session, target, moto_client, fault_proxy)
+    ec2, client, ids = fleet.moto, fleet.client, fleet.ids
 
-    outcomes = execute_instances(
-        client, [_action(listed[i], "stop") for i in ids], now=AT, batch_size=3
-    )
+    outcomes = execute_instances(client, fleet.stops(), now=AT, batch_size=3)
 
     assert [o.status for o in outcomes] == ["done"] * 7
     assert [o.action.resource.resource_id for o in outcomes] == ids
@@ -151,10 +170,8 @@ def test_each_instance_of_a_mixed_batch_gets_its_own_outcome(
 def test_a_batch_refused_because_of_one_instance_is_retried_one_at_a_time(
     session: boto3.Session, target: Target, moto_client: MotoClient, fault_proxy: ThrottleProxy
 ) -> None:
-    ec2 = moto_client("ec2")
-    ids = [run_instance(ec2, _name("dev")) for _ in range(4)]
-    client = _ec2_via(fault_proxy, session)
-    listed = _listed(client, target, ids)
+    fleet = _fleet(4, session, target, moto_client, fault_proxy)
+    ec2, client, ids = fleet.moto, fleet.client, fleet.ids
     # Someone stops the third between our re-read and our StopInstances: EC2 refuses the
     # whole batch with IncorrectInstanceState.
     fault_proxy.fail_next(
@@ -163,7 +180,7 @@ def test_a_batch_refused_because_of_one_instance_is_retried_one_at_a_time(
         before=lambda: ec2.stop_instances(InstanceIds=[ids[2]]),
     )
 
-    outcomes = execute_instances(client, [_action(listed[i], "stop") for i in ids], now=AT)
+    outcomes = execute_instances(client, fleet.stops(), now=AT)
 
     assert [o.status for o in outcomes] == ["done", "done", "already", "done"]
     assert outcomes[2].message == "instance is already stopped"
@@ -175,13 +192,11 @@ def test_a_batch_refused_because_of_one_instance_is_retried_one_at_a_time(
 def test_a_batch_refused_for_permissions_fails_every_action_and_records_nothing(
     session: boto3.Session, target: Target, moto_client: MotoClient, fault_proxy: ThrottleProxy
 ) -> None:
-    ec2 = moto_client("ec2")
-    ids = [run_instance(ec2, _name("dev")) for _ in range(3)]
-    client = _ec2_via(fault_proxy, session)
-    listed = _listed(client, target, ids)
+    fleet = _fleet(3, session, target, moto_client, fault_proxy)
+    ec2, client, ids = fleet.moto, fleet.client, fleet.ids
     fault_proxy.fail_next("StopInstances", code="UnauthorizedOperation", status=403)
 
-    outcomes = execute_instances(client, [_action(listed[i], "stop") for i in ids], now=AT)
+    outcomes = execute_instances(client, fleet.stops(), now=AT)
 
     assert {o.status for o in outcomes} == {"failed"}
     assert all("StopInstances failed: UnauthorizedOperation" in o.message for o in outcomes)
@@ -194,13 +209,11 @@ def test_a_batch_refused_for_permissions_fails_every_action_and_records_nothing(
 def test_a_failed_tag_write_after_a_batch_stop_still_reports_every_stop(
     session: boto3.Session, target: Target, moto_client: MotoClient, fault_proxy: ThrottleProxy
 ) -> None:
-    ec2 = moto_client("ec2")
-    ids = [run_instance(ec2, _name("dev")) for _ in range(3)]
-    client = _ec2_via(fault_proxy, session)
-    listed = _listed(client, target, ids)
+    fleet = _fleet(3, session, target, moto_client, fault_proxy)
+    ec2, client, ids = fleet.moto, fleet.client, fleet.ids
     fault_proxy.fail_next("CreateTags", code="UnauthorizedOperation", status=403)
 
-    outcomes = execute_instances(client, [_action(listed[i], "stop") for i in ids], now=AT)
+    outcomes = execute_instances(client, fleet.stops(), now=AT)
 
     assert {o.status for o in outcomes} == {"done"}
     assert all(
