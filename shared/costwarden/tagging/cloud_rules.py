@@ -22,6 +22,7 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 from costwarden.models.budget import Provider
+from costwarden.schedule.tags import gcp_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +38,14 @@ CLOUD_LIMITS: dict[Provider, CloudLimits] = {
     "gcp": CloudLimits(max_tags=64, max_key=63, max_value=63),
 }
 AZURE_FORBIDDEN = frozenset("<>%&\\?/")
-_LABEL_KEY_OTHER = re.compile(r"[^a-z0-9_-]")
 _LABEL_VALUE_OTHER = re.compile(r"[^a-z0-9_-]")
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def label_key(key: str) -> str:
-    """A logical key as a Google label key."""
-    return _LABEL_KEY_OTHER.sub("-", key.lower())[:63]
+    """A logical key as a Google label key: the scheduler's spelling (``schedule.tags``), so
+    a key both features read (the violation mark, costwarden:last-action) is one label."""
+    return gcp_label(key)
 
 
 def label_value(value: str) -> str:
