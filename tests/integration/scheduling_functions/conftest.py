@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 import uuid
 from collections.abc import Iterator, Mapping
@@ -38,7 +37,7 @@ from costwarden.local.runtimes import AzureFunctionsRuntime
 from costwarden.local.slack_server import LocalSlackServer
 from fake_arm import FakeArm, self_signed
 from fake_gce import FakeGcpServer
-from handler_support import EVENTS, SLACK_TOKEN, load
+from handler_support import EVENTS, SLACK_TOKEN, deployment_env, load
 from integration.scheduling_functions.token_server import IDENTITY_HEADER, TokenServer
 
 #: Friday 20:15 in Berlin: the office-hours schedule wants dev machines stopped.
@@ -126,21 +125,7 @@ def slack() -> Iterator[LocalSlackServer]:
 @pytest.fixture
 def function_env(monkeypatch: pytest.MonkeyPatch, slack: LocalSlackServer) -> None:
     """What every cloud's deployment sets, minus where its state and queue live."""
-    for name in list(os.environ):
-        if name.startswith("COSTWARDEN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("COSTWARDEN_SLACK_TOKEN", SLACK_TOKEN)
-    monkeypatch.setenv("COSTWARDEN_SLACK_BASE_URL", slack.base_url)
-    monkeypatch.setenv("COSTWARDEN_SLACK_MAX_RETRIES", "1")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "costwarden-test")
-
-
-def use_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
-    path = tmp_path / "policy.yaml"
-    path.write_text(text)
-    monkeypatch.setenv("COSTWARDEN_POLICY_PATH", str(path))
-    return path
+    deployment_env(monkeypatch, slack.base_url)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import time_machine
 from costwarden.local.runtimes import AwsLambdaRuntime
 from costwarden.local.slack_server import LocalSlackServer
 from costwarden.ports_compute import WorkItem
-from handler_support import EVENTS, FUNCTIONS, load
+from handler_support import EVENTS, FUNCTIONS, load, use_policy
 from integration.scheduling_functions.conftest import (
     MORNING,
     ROLE_NAME,
@@ -30,7 +30,6 @@ from integration.scheduling_functions.conftest import (
     aws_targets,
     new_account,
     policy_yaml,
-    use_policy,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("at_tick")]

@@ -22,7 +22,7 @@ from costwarden.errors import WorkItemError
 from costwarden.local.runtimes import AzureFunctionsRuntime
 from costwarden.local.slack_server import LocalSlackServer
 from costwarden.ports_compute import WorkItem
-from handler_support import EVENTS, FUNCTIONS, load
+from handler_support import EVENTS, FUNCTIONS, load, use_policy
 from integration.scheduling_functions.conftest import (
     TEST_TAG,
     TICK,
@@ -31,7 +31,6 @@ from integration.scheduling_functions.conftest import (
     fire_queue_trigger,
     policy_yaml,
     running_at_tick,
-    use_policy,
 )
 from integration.scheduling_functions.token_server import TokenServer
 

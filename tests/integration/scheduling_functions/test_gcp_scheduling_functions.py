@@ -20,7 +20,7 @@ from costwarden.local.runtimes import GcpFunctionsRuntime
 from costwarden.local.slack_server import LocalSlackServer
 from costwarden.ports_compute import WorkItem
 from fake_gce import FakeGcpServer
-from handler_support import EVENTS, FUNCTIONS, load
+from handler_support import EVENTS, FUNCTIONS, load, use_policy
 from integration.scheduling_functions.conftest import (
     GCP_PROJECT,
     GCP_WORK_TOPIC,
@@ -31,7 +31,6 @@ from integration.scheduling_functions.conftest import (
     policy_yaml,
     pubsub_event,
     running_at_tick,
-    use_policy,
 )
 
 pytestmark = pytest.mark.integration

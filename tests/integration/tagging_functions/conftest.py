@@ -10,7 +10,6 @@ subscription estate or project server and a fresh state table, so nothing is sha
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from costwarden.adapters.aws.dynamodb_state import create_state_table
 from costwarden.local.slack_server import LocalSlackServer
 from fake_arm_tags import FakeResources, self_signed
 from fake_gce import FakeLabelsServer
-from handler_support import SLACK_TOKEN
+from handler_support import SLACK_TOKEN, deployment_env
 from integration.scheduling_functions.token_server import IDENTITY_HEADER, TokenServer
 
 ROLE_NAME = "costwarden-member"
@@ -78,20 +77,7 @@ def slack() -> Iterator[LocalSlackServer]:
 @pytest.fixture
 def function_env(monkeypatch: pytest.MonkeyPatch, slack: LocalSlackServer) -> None:
     """What every cloud's deployment sets, minus where its state lives and the policy."""
-    for name in list(os.environ):
-        if name.startswith("COSTWARDEN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("COSTWARDEN_SLACK_TOKEN", SLACK_TOKEN)
-    monkeypatch.setenv("COSTWARDEN_SLACK_BASE_URL", slack.base_url)
-    monkeypatch.setenv("COSTWARDEN_SLACK_MAX_RETRIES", "1")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "costwarden-test")
-
-
-def use_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    path = tmp_path / "policy.yaml"
-    path.write_text(text)
-    monkeypatch.setenv("COSTWARDEN_POLICY_PATH", str(path))
+    deployment_env(monkeypatch, slack.base_url)
 
 
 @pytest.fixture

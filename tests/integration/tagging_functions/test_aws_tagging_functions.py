@@ -20,13 +20,12 @@ import pytest
 from costwarden.adapters.aws.targets import assumed_session
 from costwarden.local.runtimes import AwsLambdaRuntime
 from costwarden.local.slack_server import LocalSlackServer
-from handler_support import EVENTS, FUNCTIONS, load
+from handler_support import EVENTS, FUNCTIONS, load, use_policy
 from integration.tagging_functions.conftest import (
     AWS_REGION,
     ROLE_NAME,
     aws_targets,
     policy_yaml,
-    use_policy,
 )
 
 pytestmark = pytest.mark.integration

@@ -20,12 +20,11 @@ import pytest
 from costwarden.local.runtimes import AzureFunctionsRuntime
 from costwarden.local.slack_server import LocalSlackServer
 from fake_arm_tags import FakeResources
-from handler_support import EVENTS, FUNCTIONS, load
+from handler_support import EVENTS, FUNCTIONS, load, use_policy
 from integration.tagging_functions.conftest import (
     AZURE_SUBSCRIPTION,
     azure_targets,
     policy_yaml,
-    use_policy,
 )
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ import pytest
 from costwarden.local.runtimes import GcpFunctionsRuntime
 from costwarden.local.slack_server import LocalSlackServer
 from fake_gce import FakeLabelsServer
-from handler_support import EVENTS, FUNCTIONS, load
-from integration.tagging_functions.conftest import gcp_targets, policy_yaml, use_policy
+from handler_support import EVENTS, FUNCTIONS, load, use_policy
+from integration.tagging_functions.conftest import gcp_targets, policy_yaml
 
 pytestmark = pytest.mark.integration
 
