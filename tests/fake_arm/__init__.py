@@ -21,8 +21,21 @@ __all__ = [
     "Recorded",
     "StaticTokenCredential",
     "TlsFiles",
+    "client_options",
     "self_signed",
 ]
+
+
+def client_options(tls: TlsFiles) -> dict[str, Any]:
+    """Azure SDK client options for the fake: trust its certificate, retry 429/5xx three times
+    without real back-off, poll long-running operations without waiting."""
+    return {
+        "connection_verify": str(tls.cert),
+        "retry_total": 3,
+        "retry_backoff_factor": 0.001,
+        "retry_backoff_max": 0.01,
+        "polling_interval": 0,
+    }
 
 
 class StaticTokenCredential:

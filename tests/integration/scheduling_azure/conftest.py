@@ -14,7 +14,7 @@ import pytest
 
 from costwarden.adapters.azure.monitor_metrics import AzureMonitorCpuMetrics
 from costwarden.adapters.azure.vm_compute import AzureVmCompute
-from fake_arm import FakeArm, StaticTokenCredential, TlsFiles, self_signed
+from fake_arm import FakeArm, StaticTokenCredential, TlsFiles, client_options, self_signed
 
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000c0de"
 OTHER_SUBSCRIPTION = "11111111-1111-1111-1111-111111111111"
@@ -33,13 +33,7 @@ def arm(tls_files: TlsFiles) -> Iterator[FakeArm]:
 
 @pytest.fixture
 def client_kwargs(tls_files: TlsFiles) -> dict[str, Any]:
-    return {
-        "connection_verify": str(tls_files.cert),
-        "retry_total": 3,
-        "retry_backoff_factor": 0.001,
-        "retry_backoff_max": 0.01,
-        "polling_interval": 0,
-    }
+    return client_options(tls_files)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from costwarden.adapters.azure.tagging import AzureTagInventory, AzureTagWriter
+from fake_arm import client_options
 from fake_arm_tags import FakeResources, StaticTokenCredential, TlsFiles, self_signed
 
 pytestmark = pytest.mark.integration
@@ -40,13 +41,7 @@ def arm(tls_files: TlsFiles) -> Iterator[FakeResources]:
 
 @pytest.fixture
 def client_kwargs(tls_files: TlsFiles) -> dict[str, Any]:
-    return {
-        "connection_verify": str(tls_files.cert),
-        "retry_total": 3,
-        "retry_backoff_factor": 0.001,
-        "retry_backoff_max": 0.01,
-        "polling_interval": 0,
-    }
+    return client_options(tls_files)
 
 
 @pytest.fixture
