@@ -18,7 +18,7 @@ from costwarden.focus.schema import (
     NOT_NULL_COLUMNS,
     SERVICE_SUBCATEGORIES,
 )
-from costwarden.focus.sources import quote
+from costwarden.focus.sql_names import quote
 
 Severity = Literal["error", "warning"]
 # add(rule_id, severity, description, columns, failing_sql) and value(column) in build_rules

@@ -35,7 +35,7 @@ import duckdb
 from costwarden.focus import FocusInputError
 from costwarden.focus.check_rules import Rule, Severity, build_rules
 from costwarden.focus.schema import COLUMNS_BY_NAME, MANDATORY_COLUMNS, is_custom_column
-from costwarden.focus.sources import quote
+from costwarden.focus.sql_names import quote
 
 SAMPLE_ROWS = 5
 # Columns shown next to a rule's own columns in sample rows, when the data has them.

@@ -24,7 +24,7 @@ import sqlglot
 from costwarden.focus import FocusConversionError
 from costwarden.focus.mappings import load_mapping
 from costwarden.focus.schema import COLUMN_NAMES, COLUMNS_BY_NAME, is_custom_column
-from costwarden.focus.sources import quote
+from costwarden.focus.sql_names import quote
 
 Dialect = Literal["duckdb", "trino", "bigquery", "spark"]
 DIALECTS: tuple[str, ...] = get_args(Dialect)
