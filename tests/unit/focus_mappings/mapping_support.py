@@ -15,14 +15,13 @@ from typing import Any
 
 import duckdb
 
-import costwarden
+from costwarden.focus.mappings import load_mapping
 from costwarden.focus.sources import open_source
-
-MAPPINGS_DIR = Path(costwarden.__file__).parent / "focus" / "mappings"
 
 
 def mapping_sql(source: str) -> str:
-    return (MAPPINGS_DIR / f"{source}.sql").read_text(encoding="utf-8")
+    """The mapping as the converter runs it (shared parts such as ``_aws_services.sql`` in)."""
+    return load_mapping(source).sql
 
 
 @dataclass

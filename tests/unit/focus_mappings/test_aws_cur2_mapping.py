@@ -396,3 +396,23 @@ def test_cur2_billed_cost_reconciles_with_unblended_cost_per_period(mapped: Mapp
         + Decimal("0.023")
         - Decimal("0.10")
     )
+
+
+def test_cur2_classifies_by_product_code_as_legacy_cur_does(tmp_path: Path) -> None:
+    """EC2 also bills volumes, snapshots and data transfer (told apart by product family); FOCUS
+    1.2 allows one ServiceCategory per ServiceName, and the legacy CUR mapping already gives
+    all of EC2 one: both mappings read the same product code table."""
+    families = ("Compute Instance", "Storage", "Storage Snapshot", "Data Transfer")
+    rows = [line("Usage", f"0.{i + 1}", product_product_family=f) for i, f in enumerate(families)]
+    new = {"line_item_product_code": "AmazonNewThing", "product_servicecode": "AmazonNewThing"}
+    rows.append(line("Usage", "0.9", **new))
+    mapped = run_mapping("aws-cur2", [write_csv(tmp_path / "cur2.csv", rows)])
+
+    ec2 = {
+        (r["ServiceCategory"], r["ServiceSubcategory"])
+        for r in mapped.rows
+        if r["x_ServiceCode"] == "AmazonEC2"
+    }
+    assert ec2 == {("Compute", "Virtual Machines")}
+    other = mapped.one(x_ServiceCode="AmazonNewThing")
+    assert (other["ServiceCategory"], other["ServiceSubcategory"]) == ("Other", "Other (Other)")

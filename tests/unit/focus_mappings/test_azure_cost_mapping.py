@@ -421,3 +421,54 @@ def test_actual_and_amortized_files_fed_together_are_flagged_mixed(tmp_path: Pat
     assert {r["x_CostDataset"] for r in rows.rows} == {"Mixed"}
     purchase = rows.one(ChargeCategory="Purchase", ChargeClass=None)
     assert (purchase["BilledCost"], purchase["EffectiveCost"]) == (300, 0)  # amortized elsewhere
+
+
+def test_one_category_per_service_name_whatever_the_provider(tmp_path: Path) -> None:
+    """FOCUS 1.2: a ServiceName has one ServiceCategory. Azure bills a "Storage" meter under
+    Microsoft.Compute (managed disks) and Microsoft.Storage (accounts), and "Bandwidth" under
+    every provider; the public EA samples of the FinOps toolkit do exactly this."""
+    rows = [
+        ea("Usage", "1", ConsumedService="Microsoft.Compute", MeterCategory="Storage"),
+        ea("Usage", "2", ConsumedService="Microsoft.Storage", MeterCategory="Storage"),
+        ea("Usage", "3", ConsumedService="Microsoft.Compute", MeterCategory="Bandwidth"),
+        ea("Usage", "4", ConsumedService="Microsoft.Storage", MeterCategory="Bandwidth"),
+        ea("Usage", "5", ConsumedService="Microsoft.Network", MeterCategory="Bandwidth"),
+        ea("Usage", "6", ConsumedService="Microsoft.Web", MeterCategory="Some New Service"),
+        ea("Usage", "7", ConsumedService="Microsoft.Web", MeterCategory=None),
+    ]
+    mapped = run_mapping("azure-cost", [write_csv(tmp_path / "ea.csv", rows)])
+
+    by_name = {
+        r["ServiceName"]: (r["ServiceCategory"], r["ServiceSubcategory"]) for r in mapped.rows
+    }
+    assert len(by_name) == 4  # one pair per name, checked below row by row
+    for row in mapped.rows:
+        assert (row["ServiceCategory"], row["ServiceSubcategory"]) == by_name[row["ServiceName"]]
+    assert by_name == {
+        "Storage": ("Storage", "Storage Platforms"),
+        "Bandwidth": ("Networking", "Network Connectivity"),
+        "Some New Service": ("Other", "Other (Other)"),
+        # No meter category: the provider names the service and classifies it.
+        "Microsoft.Web": ("Web", "Application Platforms"),
+    }
+
+
+def test_one_sku_per_sku_price_id_when_a_meter_has_several_part_numbers(tmp_path: Path) -> None:
+    """EA bills one MeterId under several part numbers (the public EA sample has a meter with
+    five); FOCUS 1.2 allows one SkuId per SkuPriceId, so the price id names both."""
+    meter = "59bc01e3-9d3e-4b9f-baef-35e696aad6c4"
+    rows = [
+        ea("Usage", "1", MeterId=meter, PartNumber="ABC-1234"),
+        ea("Usage", "2", MeterId=meter, PartNumber="ABC-1242"),
+        ea("Usage", "3", MeterId=meter, PartNumber=None),
+        ea("Tax", "4", MeterId=meter, PartNumber="ABC-1234"),
+    ]
+    mapped = run_mapping("azure-cost", [write_csv(tmp_path / "ea.csv", rows)])
+
+    pairs = {(r["SkuPriceId"], r["SkuId"]) for r in mapped.rows}
+    assert pairs == {
+        (f"ABC-1234:{meter}", "ABC-1234"),
+        (f"ABC-1242:{meter}", "ABC-1242"),
+        (meter, None),
+        (None, None),  # tax rows have neither
+    }

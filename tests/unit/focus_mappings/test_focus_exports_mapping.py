@@ -170,7 +170,9 @@ def aws_rows() -> list[dict[str, str | None]]:
         EffectiveCost="0.5",
         ListCost="0.5",
         ContractedCost="0.5",
+        # As AWS's export does: the tax on EC2 is EC2's, under another category.
         ServiceCategory="Other",
+        x_ServiceCode="AmazonEC2",
     )
     previous = focus10(
         BilledCost="3",
@@ -278,11 +280,13 @@ def test_aws_focus_passes_values_through_and_fills_12_columns(aws_mapped: Mapped
         assert usage["SkuMeter"] == "USE1-BoxUsage:m5.large"  # x_UsageType, as aws-cur2
         assert usage["BillingAccountType"] == "Billing Account"
         assert usage["SubAccountType"] == "Linked Account"
-        assert usage["ServiceSubcategory"] == "Other (Compute)"
     else:  # the 1.2 export: AWS's own values kept
         assert usage["BillingAccountType"] == "Payer Account"
-        assert usage["ServiceSubcategory"] == "Virtual Machines"
         assert json.loads(usage["SkuPriceDetails"]) == {"x_InstanceType": "m5.large"}
+    # By product code, as from CUR: one category per ServiceName (the tax row came as "Other").
+    assert {(r["ServiceCategory"], r["ServiceSubcategory"]) for r in aws_mapped.rows} == {
+        ("Compute", "Virtual Machines")
+    }
 
 
 def test_aws_focus_billed_cost_per_period_is_unchanged(aws_mapped: MappedRows) -> None:

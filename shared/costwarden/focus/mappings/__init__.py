@@ -16,6 +16,11 @@ optional: ``sources.SOURCES`` has a default for every known source, and a direct
                                                period start (any date/time text or value)
     -- @invoice-cost: "lineItem/UnblendedCost"  DuckDB expression over src: the row's amount on
                                                the invoice; summed per period for reconciliation
+
+A line ``-- @include _name.sql`` anywhere in a mapping is replaced by that file's text, so
+mappings share a lookup table (``_aws_services.sql``) instead of each keeping a copy that drifts.
+Files whose name starts with ``_`` are such parts, not mappings. ``MappingFile.sql`` is the text
+with every include expanded: what DuckDB runs and what sqlglot transpiles.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from importlib import resources
 from costwarden.focus import FocusInputError
 
 _DIRECTIVE = re.compile(r"^--\s*@([a-z][a-z-]*)\s*:\s*(.*?)\s*$")
+_INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+(_[a-z0-9_-]+\.sql)[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def available_sources() -> tuple[str, ...]:
         sorted(
             entry.name.removesuffix(".sql")
             for entry in resources.files(__package__).iterdir()
-            if entry.name.endswith(".sql") and entry.is_file()
+            if entry.name.endswith(".sql") and not entry.name.startswith("_") and entry.is_file()
         )
     )
 
@@ -63,8 +69,16 @@ def load_mapping(source: str) -> MappingFile:
     if source not in available_sources():
         known = ", ".join(available_sources()) or "none"
         raise FocusInputError(f"no FOCUS mapping for source {source!r} (known: {known})")
-    sql = resources.files(__package__).joinpath(f"{source}.sql").read_text(encoding="utf-8")
+    sql = _read(f"{source}.sql")
+    sql = _INCLUDE.sub(lambda match: _read(match.group(1)).rstrip("\n"), sql)
     return MappingFile(source=source, sql=sql, directives=_directives(sql))
+
+
+def _read(name: str) -> str:
+    part = resources.files(__package__).joinpath(name)
+    if not part.is_file():
+        raise FocusInputError(f"mapping part {name} is missing from the package")
+    return part.read_text(encoding="utf-8")
 
 
 def _directives(sql: str) -> dict[str, str]:

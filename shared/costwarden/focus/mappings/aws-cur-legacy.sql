@@ -46,151 +46,11 @@
 --     refunds"): Purchase when it refunds a Savings Plan or reservation, Usage otherwise.
 --   * An unknown LineItemType becomes "Adjustment" (FOCUS's category for anything else) and
 --     keeps its name in x_LineItemType; nothing is dropped.
---   * ServiceCategory/ServiceSubcategory come from the product code table below; codes not in
---     it are "Other" / "Other (Other)".
+--   * ServiceCategory/ServiceSubcategory come from the product code table shared by the AWS
+--     mappings (_aws_services.sql); codes not in it are "Other" / "Other (Other)".
 --   * Timestamps are parsed as UTC instants whatever the session time zone.
-WITH service_categories AS (
-    SELECT 'AmazonEC2' AS product_code, 'Compute' AS category, 'Virtual Machines' AS subcategory
-    UNION ALL SELECT 'AmazonLightsail', 'Compute', 'Virtual Machines'
-    UNION ALL SELECT 'AWSLambda', 'Compute', 'Serverless Compute'
-    UNION ALL SELECT 'AmazonECS', 'Compute', 'Containers'
-    UNION ALL SELECT 'AmazonEKS', 'Compute', 'Containers'
-    UNION ALL SELECT 'AmazonECR', 'Compute', 'Containers'
-    UNION ALL SELECT 'AWSBatch', 'Compute', 'Other (Compute)'
-    UNION ALL SELECT 'AWSOutposts', 'Compute', 'Other (Compute)'
-    UNION ALL SELECT 'ComputeSavingsPlans', 'Compute', 'Other (Compute)'
-    UNION ALL SELECT 'AmazonAppStream', 'Compute', 'End User Computing'
-    UNION ALL SELECT 'AmazonWorkSpaces', 'Compute', 'End User Computing'
-    UNION ALL SELECT 'AmazonBraket', 'Compute', 'Quantum Compute'
-    UNION ALL SELECT 'AWSElasticBeanstalk', 'Web', 'Application Platforms'
-    UNION ALL SELECT 'AWSAppRunner', 'Web', 'Application Platforms'
-    UNION ALL SELECT 'AWSAmplify', 'Web', 'Application Platforms'
-    UNION ALL SELECT 'AmazonS3', 'Storage', 'Object Storage'
-    UNION ALL SELECT 'AmazonGlacier', 'Storage', 'Backup Storage'
-    UNION ALL SELECT 'AWSBackup', 'Storage', 'Backup Storage'
-    UNION ALL SELECT 'AmazonEFS', 'Storage', 'File Storage'
-    UNION ALL SELECT 'AmazonFSx', 'Storage', 'File Storage'
-    UNION ALL SELECT 'AWSStorageGateway', 'Storage', 'Storage Platforms'
-    UNION ALL SELECT 'AWSTransfer', 'Storage', 'Storage Platforms'
-    UNION ALL SELECT 'AmazonRDS', 'Databases', 'Relational Databases'
-    UNION ALL SELECT 'AmazonDynamoDB', 'Databases', 'NoSQL Databases'
-    UNION ALL SELECT 'AmazonDocDB', 'Databases', 'NoSQL Databases'
-    UNION ALL SELECT 'AmazonNeptune', 'Databases', 'NoSQL Databases'
-    UNION ALL SELECT 'AmazonMCS', 'Databases', 'NoSQL Databases'
-    UNION ALL SELECT 'AmazonSimpleDB', 'Databases', 'NoSQL Databases'
-    UNION ALL SELECT 'AmazonElastiCache', 'Databases', 'Caching'
-    UNION ALL SELECT 'AmazonMemoryDB', 'Databases', 'Caching'
-    UNION ALL SELECT 'AmazonRedshift', 'Databases', 'Data Warehouses'
-    UNION ALL SELECT 'AmazonTimestream', 'Databases', 'Time Series Databases'
-    UNION ALL SELECT 'AmazonQLDB', 'Databases', 'Ledger Databases'
-    UNION ALL SELECT 'AmazonVPC', 'Networking', 'Network Infrastructure'
-    UNION ALL SELECT 'AWSDataTransfer', 'Networking', 'Network Connectivity'
-    UNION ALL SELECT 'AWSDirectConnect', 'Networking', 'Network Connectivity'
-    UNION ALL SELECT 'AmazonCloudFront', 'Networking', 'Content Delivery'
-    UNION ALL SELECT 'AmazonRoute53', 'Networking', 'Network Routing'
-    UNION ALL SELECT 'AWSELB', 'Networking', 'Application Networking'
-    UNION ALL SELECT 'AWSGlobalAccelerator', 'Networking', 'Application Networking'
-    UNION ALL SELECT 'AWSCloudMap', 'Networking', 'Application Networking'
-    UNION ALL SELECT 'AWSAppMesh', 'Networking', 'Application Networking'
-    UNION ALL SELECT 'AWSNetworkFirewall', 'Networking', 'Network Security'
-    UNION ALL SELECT 'AWSShield', 'Networking', 'Network Security'
-    UNION ALL SELECT 'awswaf', 'Networking', 'Network Security'
-    UNION ALL SELECT 'AmazonGuardDuty', 'Security', 'Threat Detection and Response'
-    UNION ALL SELECT 'AmazonDetective', 'Security', 'Threat Detection and Response'
-    UNION ALL SELECT 'AmazonInspector', 'Security', 'Security Posture Management'
-    UNION ALL SELECT 'AmazonInspectorV2', 'Security', 'Security Posture Management'
-    UNION ALL SELECT 'AWSSecurityHub', 'Security', 'Security Posture Management'
-    UNION ALL SELECT 'AmazonMacie', 'Security', 'Security Posture Management'
-    UNION ALL SELECT 'AWSFMS', 'Security', 'Security Posture Management'
-    UNION ALL SELECT 'awskms', 'Security', 'Secret Management'
-    UNION ALL SELECT 'AWSSecretsManager', 'Security', 'Secret Management'
-    UNION ALL SELECT 'AWSCertificateManager', 'Security', 'Secret Management'
-    UNION ALL SELECT 'AWSCloudHSM', 'Security', 'Secret Management'
-    UNION ALL SELECT 'AmazonCognito', 'Identity', 'Identity and Access Management'
-    UNION ALL SELECT 'AWSDirectoryService', 'Identity', 'Identity and Access Management'
-    UNION ALL SELECT 'AmazonCloudWatch', 'Management and Governance', 'Observability'
-    UNION ALL SELECT 'AWSXRay', 'Management and Governance', 'Observability'
-    UNION ALL SELECT 'AmazonManagedGrafana', 'Management and Governance', 'Observability'
-    UNION ALL SELECT 'AmazonPrometheus', 'Management and Governance', 'Observability'
-    UNION ALL SELECT 'AWSCloudTrail', 'Management and Governance', 'Compliance'
-    UNION ALL SELECT 'AWSConfig', 'Management and Governance', 'Compliance'
-    UNION ALL SELECT 'AWSSystemsManager', 'Management and Governance', 'Endpoint Management'
-    UNION ALL SELECT 'AWSCloudFormation', 'Management and Governance', 'Other (Management and Governance)'
-    UNION ALL SELECT 'AWSServiceCatalog', 'Management and Governance', 'Other (Management and Governance)'
-    UNION ALL SELECT 'AWSCostExplorer', 'Management and Governance', 'Cost Management'
-    UNION ALL SELECT 'AWSBudgets', 'Management and Governance', 'Cost Management'
-    UNION ALL SELECT 'AWSLakeFormation', 'Management and Governance', 'Data Governance'
-    UNION ALL SELECT 'AWSResilienceHub', 'Management and Governance', 'Disaster Recovery'
-    UNION ALL SELECT 'AWSElasticDisasterRecovery', 'Management and Governance', 'Disaster Recovery'
-    UNION ALL SELECT 'AWSSupportBusiness', 'Management and Governance', 'Support'
-    UNION ALL SELECT 'AWSSupportEnterprise', 'Management and Governance', 'Support'
-    UNION ALL SELECT 'AWSSupportEnterpriseOnRamp', 'Management and Governance', 'Support'
-    UNION ALL SELECT 'AWSDeveloperSupport', 'Management and Governance', 'Support'
-    UNION ALL SELECT 'OCBPremiumSupport', 'Management and Governance', 'Support'
-    UNION ALL SELECT 'AWSGlue', 'Analytics', 'Data Processing'
-    UNION ALL SELECT 'ElasticMapReduce', 'Analytics', 'Data Processing'
-    UNION ALL SELECT 'AmazonAthena', 'Analytics', 'Analytics Platforms'
-    UNION ALL SELECT 'AWSDataExchange', 'Analytics', 'Other (Analytics)'
-    UNION ALL SELECT 'AmazonKinesis', 'Analytics', 'Streaming Analytics'
-    UNION ALL SELECT 'AmazonKinesisFirehose', 'Analytics', 'Streaming Analytics'
-    UNION ALL SELECT 'AmazonKinesisAnalytics', 'Analytics', 'Streaming Analytics'
-    UNION ALL SELECT 'AmazonES', 'Analytics', 'Search'
-    UNION ALL SELECT 'AmazonCloudSearch', 'Analytics', 'Search'
-    UNION ALL SELECT 'AmazonKendra', 'Analytics', 'Search'
-    UNION ALL SELECT 'AmazonQuickSight', 'Analytics', 'Business Intelligence'
-    UNION ALL SELECT 'AmazonSageMaker', 'AI and Machine Learning', 'Machine Learning'
-    UNION ALL SELECT 'MachineLearningSavingsPlans', 'AI and Machine Learning', 'Machine Learning'
-    UNION ALL SELECT 'AmazonPersonalize', 'AI and Machine Learning', 'Machine Learning'
-    UNION ALL SELECT 'AmazonForecast', 'AI and Machine Learning', 'Machine Learning'
-    UNION ALL SELECT 'AmazonRekognition', 'AI and Machine Learning', 'Machine Learning'
-    UNION ALL SELECT 'AmazonBedrock', 'AI and Machine Learning', 'Generative AI'
-    UNION ALL SELECT 'AmazonQ', 'AI and Machine Learning', 'Generative AI'
-    UNION ALL SELECT 'AmazonComprehend', 'AI and Machine Learning', 'Natural Language Processing'
-    UNION ALL SELECT 'AmazonTranslate', 'AI and Machine Learning', 'Natural Language Processing'
-    UNION ALL SELECT 'AmazonTranscribe', 'AI and Machine Learning', 'Natural Language Processing'
-    UNION ALL SELECT 'AmazonPolly', 'AI and Machine Learning', 'Natural Language Processing'
-    UNION ALL SELECT 'AmazonTextract', 'AI and Machine Learning', 'Other (AI and Machine Learning)'
-    UNION ALL SELECT 'AmazonLex', 'AI and Machine Learning', 'Bots'
-    UNION ALL SELECT 'AWSQueueService', 'Integration', 'Messaging'
-    UNION ALL SELECT 'AmazonSNS', 'Integration', 'Messaging'
-    UNION ALL SELECT 'AmazonMQ', 'Integration', 'Messaging'
-    UNION ALL SELECT 'AmazonMSK', 'Integration', 'Messaging'
-    UNION ALL SELECT 'AWSEvents', 'Integration', 'Messaging'
-    UNION ALL SELECT 'AmazonSES', 'Integration', 'Messaging'
-    UNION ALL SELECT 'AmazonStates', 'Integration', 'Workflow Orchestration'
-    UNION ALL SELECT 'AmazonSWF', 'Integration', 'Workflow Orchestration'
-    UNION ALL SELECT 'AmazonMWAA', 'Integration', 'Workflow Orchestration'
-    UNION ALL SELECT 'AmazonApiGateway', 'Integration', 'API Management'
-    UNION ALL SELECT 'AWSAppSync', 'Integration', 'API Management'
-    UNION ALL SELECT 'AmazonConnect', 'Business Applications', 'Productivity and Collaboration'
-    UNION ALL SELECT 'AmazonChime', 'Business Applications', 'Productivity and Collaboration'
-    UNION ALL SELECT 'AmazonWorkMail', 'Business Applications', 'Productivity and Collaboration'
-    UNION ALL SELECT 'AmazonWorkDocs', 'Business Applications', 'Productivity and Collaboration'
-    UNION ALL SELECT 'AmazonPinpoint', 'Business Applications', 'Other (Business Applications)'
-    UNION ALL SELECT 'AWSCodeBuild', 'Developer Tools', 'Continuous Integration and Deployment'
-    UNION ALL SELECT 'AWSCodePipeline', 'Developer Tools', 'Continuous Integration and Deployment'
-    UNION ALL SELECT 'AWSCodeDeploy', 'Developer Tools', 'Continuous Integration and Deployment'
-    UNION ALL SELECT 'AWSCodeCommit', 'Developer Tools', 'Source Code Management'
-    UNION ALL SELECT 'AWSCodeArtifact', 'Developer Tools', 'Other (Developer Tools)'
-    UNION ALL SELECT 'AmazonCodeGuru', 'Developer Tools', 'Quality Assurance'
-    UNION ALL SELECT 'AWSDeviceFarm', 'Developer Tools', 'Quality Assurance'
-    UNION ALL SELECT 'AWSCloud9', 'Developer Tools', 'Development Environments'
-    UNION ALL SELECT 'AWSCloudShell', 'Developer Tools', 'Development Environments'
-    UNION ALL SELECT 'AWSIoT', 'Internet of Things', 'IoT Platforms'
-    UNION ALL SELECT 'AWSGreengrass', 'Internet of Things', 'IoT Platforms'
-    UNION ALL SELECT 'AWSIoTAnalytics', 'Internet of Things', 'IoT Analytics'
-    UNION ALL SELECT 'AmazonKinesisVideo', 'Media', 'Media Streaming'
-    UNION ALL SELECT 'AmazonIVS', 'Media', 'Media Streaming'
-    UNION ALL SELECT 'AWSElementalMediaConvert', 'Media', 'Content Creation'
-    UNION ALL SELECT 'AWSElementalMediaLive', 'Media', 'Media Streaming'
-    UNION ALL SELECT 'AWSElementalMediaPackage', 'Media', 'Media Streaming'
-    UNION ALL SELECT 'AmazonGameLift', 'Media', 'Gaming'
-    UNION ALL SELECT 'AWSDatabaseMigrationSvc', 'Migration', 'Data Migration'
-    UNION ALL SELECT 'AWSDataSync', 'Migration', 'Data Migration'
-    UNION ALL SELECT 'AWSSnowball', 'Migration', 'Data Migration'
-    UNION ALL SELECT 'AWSApplicationMigrationSvc', 'Migration', 'Resource Migration'
-    UNION ALL SELECT 'AWSMigrationHubRefactorSpaces', 'Migration', 'Resource Migration'
-),
+WITH
+-- @include _aws_services.sql
 
 -- The raw line item, typed once.
 --   Timestamps: CUR writes 2023-11-01T00:00:00Z (or .000Z), and the reader writes Parquet
@@ -501,9 +361,9 @@ SELECT
     CASE
         WHEN focus.resource_id IS NOT NULL THEN COALESCE(focus.product_family, focus.service_name)
     END AS ResourceType,
-    COALESCE(service_categories.category, 'Other') AS ServiceCategory,
+    COALESCE(aws_services.aws_category, 'Other') AS ServiceCategory,
     focus.service_name AS ServiceName,
-    COALESCE(service_categories.subcategory, 'Other (Other)') AS ServiceSubcategory,
+    COALESCE(aws_services.aws_subcategory, 'Other (Other)') AS ServiceSubcategory,
     CASE WHEN focus.category <> 'Tax' THEN focus.sku_id END AS SkuId,
     CASE WHEN focus.category <> 'Tax' AND focus.sku_id IS NOT NULL THEN focus.usage_type END AS SkuMeter,
     CAST(NULL AS VARCHAR) AS SkuPriceDetails,
@@ -522,5 +382,5 @@ SELECT
     focus.product_code AS x_ServiceCode,
     focus.usage_type AS x_UsageType
 FROM focus
-LEFT JOIN service_categories
-    ON service_categories.product_code = focus.product_code
+LEFT JOIN aws_services
+    ON aws_services.aws_code = LOWER(focus.product_code)

@@ -31,7 +31,9 @@
 -- GB-Months).
 -- Tags: resource_tags keys come normalized (`user_team`, `aws_created_by`): user tags lose the
 -- `user_`/`user:` prefix, AWS tags keep theirs as `aws:` (`aws:created_by`).
-WITH n AS (
+WITH
+-- @include _aws_services.sql
+n AS (
     SELECT
         src."bill_payer_account_id" AS payer_account_id,
         src."bill_payer_account_name" AS payer_account_name,
@@ -222,15 +224,12 @@ c AS (
                 THEN public_rate
             ELSE unblended_rate
         END AS contracted_unit_price,
-        -- "ServiceCategory|ServiceSubcategory": by product code (the `services` list below); EC2
-        -- also bills volumes, snapshots and data transfer, told apart by the product family.
-        CASE
-            WHEN LOWER(COALESCE(product_family, '')) = 'data transfer' THEN 'Networking|Network Connectivity'
-            WHEN LOWER(product_code) = 'amazonec2'
-                AND LOWER(COALESCE(product_family, '')) IN ('storage', 'storage snapshot', 'provisioned throughput', 'system operation')
-                THEN 'Storage|Block Storage'
-            ELSE COALESCE(services.pair, 'Other|Other (Other)')
-        END AS service_pair,
+        -- ServiceCategory and ServiceSubcategory by product code (_aws_services.sql, shared with
+        -- the other AWS mappings) and by nothing else: FOCUS allows one category per
+        -- ServiceName, so EC2's volumes and data transfer stay under Compute (x_UsageType tells
+        -- them apart, and ResourceType a resource's product family).
+        COALESCE(services.aws_category, 'Other') AS service_category,
+        COALESCE(services.aws_subcategory, 'Other (Other)') AS service_subcategory,
         -- Unused commitment: reservation hours, or the unused savings plan amount (in money).
         CASE
             WHEN row_kind = 'unused' AND line_item_type = 'RIFee' THEN COALESCE(ri_unused_quantity, unused_amount)
@@ -245,139 +244,7 @@ c AS (
         END AS pricing_unit_out
     FROM rows_out
     -- A lookup join, not a long CASE: one hash probe per row whatever the list's length.
-    LEFT JOIN (
-        VALUES
-        ('amazonec2', 'Compute|Virtual Machines'),
-        ('amazonlightsail', 'Compute|Virtual Machines'),
-        ('amazonec2capacityblocks', 'Compute|Virtual Machines'),
-        ('awsoutposts', 'Compute|Virtual Machines'),
-        ('awslambda', 'Compute|Serverless Compute'),
-        ('amazonecs', 'Compute|Containers'),
-        ('amazoneks', 'Compute|Containers'),
-        ('amazonworkspaces', 'Compute|End User Computing'),
-        ('amazonappstream', 'Compute|End User Computing'),
-        ('awselasticbeanstalk', 'Compute|Other (Compute)'),
-        ('awsbatch', 'Compute|Other (Compute)'),
-        ('amazons3', 'Storage|Object Storage'),
-        ('amazonglacier', 'Storage|Object Storage'),
-        ('amazons3glacierdeeparchive', 'Storage|Object Storage'),
-        ('amazonefs', 'Storage|File Storage'),
-        ('amazonfsx', 'Storage|File Storage'),
-        ('awsbackup', 'Storage|Backup Storage'),
-        ('awsstoragegateway', 'Storage|Other (Storage)'),
-        ('awstransfer', 'Storage|Other (Storage)'),
-        ('awsdatasync', 'Storage|Other (Storage)'),
-        ('amazonrds', 'Databases|Relational Databases'),
-        ('amazondynamodb', 'Databases|NoSQL Databases'),
-        ('amazondocdb', 'Databases|NoSQL Databases'),
-        ('amazonneptune', 'Databases|NoSQL Databases'),
-        ('amazonmcs', 'Databases|NoSQL Databases'),
-        ('amazonkeyspaces', 'Databases|NoSQL Databases'),
-        ('amazonelasticache', 'Databases|Caching'),
-        ('amazonmemorydb', 'Databases|Caching'),
-        ('amazontimestream', 'Databases|Time Series Databases'),
-        ('amazonredshift', 'Databases|Data Warehouses'),
-        ('amazoncloudfront', 'Networking|Content Delivery'),
-        ('awselb', 'Networking|Application Networking'),
-        ('awsdirectconnect', 'Networking|Network Connectivity'),
-        ('awsvpn', 'Networking|Network Connectivity'),
-        ('awsdatatransfer', 'Networking|Network Connectivity'),
-        ('awscloudwan', 'Networking|Network Connectivity'),
-        ('amazonroute53', 'Networking|Network Routing'),
-        ('awsglobalaccelerator', 'Networking|Network Routing'),
-        ('amazonvpc', 'Networking|Network Infrastructure'),
-        ('amazonathena', 'Analytics|Data Processing'),
-        ('elasticmapreduce', 'Analytics|Data Processing'),
-        ('amazonemr', 'Analytics|Data Processing'),
-        ('awsglue', 'Analytics|Data Processing'),
-        ('awslakeformation', 'Analytics|Data Processing'),
-        ('amazonkinesis', 'Analytics|Streaming Analytics'),
-        ('amazonkinesisfirehose', 'Analytics|Streaming Analytics'),
-        ('amazonkinesisanalytics', 'Analytics|Streaming Analytics'),
-        ('amazonmsk', 'Analytics|Streaming Analytics'),
-        ('amazonquicksight', 'Analytics|Business Intelligence'),
-        ('amazones', 'Analytics|Search'),
-        ('amazonopensearchservice', 'Analytics|Search'),
-        ('amazondatazone', 'Analytics|Other (Analytics)'),
-        ('amazonsagemaker', 'AI and Machine Learning|Machine Learning'),
-        ('amazonbedrock', 'AI and Machine Learning|Generative AI'),
-        ('amazonq', 'AI and Machine Learning|Generative AI'),
-        ('amazoncomprehend', 'AI and Machine Learning|Natural Language Processing'),
-        ('amazontranslate', 'AI and Machine Learning|Natural Language Processing'),
-        ('amazontranscribe', 'AI and Machine Learning|Natural Language Processing'),
-        ('amazonpolly', 'AI and Machine Learning|Natural Language Processing'),
-        ('amazonlex', 'AI and Machine Learning|Natural Language Processing'),
-        ('amazonkendra', 'AI and Machine Learning|Natural Language Processing'),
-        ('amazonrekognition', 'AI and Machine Learning|Other (AI and Machine Learning)'),
-        ('amazontextract', 'AI and Machine Learning|Other (AI and Machine Learning)'),
-        ('amazonpersonalize', 'AI and Machine Learning|Other (AI and Machine Learning)'),
-        ('amazonforecast', 'AI and Machine Learning|Other (AI and Machine Learning)'),
-        ('awsqueueservice', 'Integration|Messaging'),
-        ('amazonsns', 'Integration|Messaging'),
-        ('amazonmq', 'Integration|Messaging'),
-        ('awsevents', 'Integration|Workflow Orchestration'),
-        ('amazonstates', 'Integration|Workflow Orchestration'),
-        ('amazonmwaa', 'Integration|Workflow Orchestration'),
-        ('awsappflow', 'Integration|Workflow Orchestration'),
-        ('amazonapigateway', 'Integration|API Management'),
-        ('awsappsync', 'Integration|API Management'),
-        ('amazoncloudwatch', 'Management and Governance|Observability'),
-        ('amazonmanagedgrafana', 'Management and Governance|Observability'),
-        ('amazonprometheus', 'Management and Governance|Observability'),
-        ('awscloudtrail', 'Management and Governance|Compliance'),
-        ('awsconfig', 'Management and Governance|Compliance'),
-        ('awscontroltower', 'Management and Governance|Compliance'),
-        ('awssupportbusiness', 'Management and Governance|Support'),
-        ('awssupportenterprise', 'Management and Governance|Support'),
-        ('awssupportdeveloper', 'Management and Governance|Support'),
-        ('awscostexplorer', 'Management and Governance|Cost Management'),
-        ('awssystemsmanager', 'Management and Governance|Other (Management and Governance)'),
-        ('awsservicecatalog', 'Management and Governance|Other (Management and Governance)'),
-        ('awscloudformation', 'Management and Governance|Other (Management and Governance)'),
-        ('awsorganizations', 'Management and Governance|Other (Management and Governance)'),
-        ('awskms', 'Security|Secret Management'),
-        ('awssecretsmanager', 'Security|Secret Management'),
-        ('awscertificatemanager', 'Security|Secret Management'),
-        ('awscloudhsm', 'Security|Secret Management'),
-        ('amazonguardduty', 'Security|Threat Detection and Response'),
-        ('awssecurityhub', 'Security|Threat Detection and Response'),
-        ('amazoninspector', 'Security|Threat Detection and Response'),
-        ('amazoninspectorv2', 'Security|Threat Detection and Response'),
-        ('amazonmacie', 'Security|Threat Detection and Response'),
-        ('amazondetective', 'Security|Threat Detection and Response'),
-        ('awsshield', 'Security|Other (Security)'),
-        ('awswaf', 'Security|Other (Security)'),
-        ('awsnetworkfirewall', 'Security|Other (Security)'),
-        ('amazoncognito', 'Identity|Identity and Access Management'),
-        ('awsdirectoryservice', 'Identity|Identity and Access Management'),
-        ('awsiamidentitycenter', 'Identity|Identity and Access Management'),
-        ('awscodebuild', 'Developer Tools|Continuous Integration and Deployment'),
-        ('awscodepipeline', 'Developer Tools|Continuous Integration and Deployment'),
-        ('awscodedeploy', 'Developer Tools|Continuous Integration and Deployment'),
-        ('awscodecommit', 'Developer Tools|Source Code Management'),
-        ('awscloud9', 'Developer Tools|Development Environments'),
-        ('amazonecr', 'Developer Tools|Other (Developer Tools)'),
-        ('awscodeartifact', 'Developer Tools|Other (Developer Tools)'),
-        ('awsxray', 'Developer Tools|Other (Developer Tools)'),
-        ('awsamplify', 'Developer Tools|Other (Developer Tools)'),
-        ('awsiot', 'Internet of Things|IoT Platforms'),
-        ('awsgreengrass', 'Internet of Things|IoT Platforms'),
-        ('awsiotevents', 'Internet of Things|IoT Platforms'),
-        ('awsiotanalytics', 'Internet of Things|IoT Analytics'),
-        ('amazonivs', 'Media|Media Streaming'),
-        ('awselementalmediaconvert', 'Media|Media Streaming'),
-        ('awselementalmedialive', 'Media|Media Streaming'),
-        ('awselementalmediapackage', 'Media|Media Streaming'),
-        ('amazonkinesisvideo', 'Media|Media Streaming'),
-        ('awsdatabasemigrationsvc', 'Migration|Data Migration'),
-        ('awsmigrationhub', 'Migration|Resource Migration'),
-        ('awsapplicationmigrationsvc', 'Migration|Resource Migration'),
-        ('amazonconnect', 'Business Applications|Productivity and Collaboration'),
-        ('amazonchime', 'Business Applications|Productivity and Collaboration'),
-        ('amazonworkmail', 'Business Applications|Productivity and Collaboration'),
-        ('amazonworkdocs', 'Business Applications|Productivity and Collaboration'),
-        ('amazonses', 'Business Applications|Other (Business Applications)')
-    ) AS services(code, pair) ON services.code = LOWER(rows_out.product_code)
+    LEFT JOIN aws_services AS services ON services.aws_code = LOWER(rows_out.product_code)
 )
 
 SELECT
@@ -536,7 +403,7 @@ SELECT
                 )
         END AS VARCHAR
     ) AS "ResourceType",
-    CAST(SUBSTRING(service_pair, 1, STRPOS(service_pair, '|') - 1) AS VARCHAR) AS "ServiceCategory",
+    CAST(service_category AS VARCHAR) AS "ServiceCategory",
     CAST(
         COALESCE(
             NULLIF(JSON_EXTRACT_STRING(product_json, '$.product_name'), ''),
@@ -544,7 +411,7 @@ SELECT
             'Unknown'
         ) AS VARCHAR
     ) AS "ServiceName",
-    CAST(SUBSTRING(service_pair, STRPOS(service_pair, '|') + 1) AS VARCHAR) AS "ServiceSubcategory",
+    CAST(service_subcategory AS VARCHAR) AS "ServiceSubcategory",
     CAST(CASE WHEN charge_category <> 'Tax' THEN NULLIF(product_sku, '') END AS VARCHAR) AS "SkuId",
     CAST(
         CASE WHEN charge_category <> 'Tax' AND NULLIF(product_sku, '') IS NOT NULL THEN NULLIF(usage_type, '') END

@@ -8,7 +8,8 @@
 --   * columns new in 1.1/1.2 are derived where AWS's own 1.2 export would fill them:
 --     BillingAccountType "Billing Account", SubAccountType "Linked Account", PricingCurrency =
 --     BillingCurrency with the PricingCurrency* prices/cost equal to the billing-currency ones
---     (AWS bills in the pricing currency), ServiceSubcategory "Other (<ServiceCategory>)";
+--     (AWS bills in the pricing currency), ServiceSubcategory "Other (<ServiceCategory>)"
+--     for a service not in the shared AWS table (_aws_services.sql);
 --     CapacityReservation*, CommitmentDiscountQuantity/Unit, InvoiceId, SkuMeter and
 --     SkuPriceDetails stay NULL when absent;
 --   * 1.0-preview names are read as fallbacks (ChargeType, Provider, Publisher, InvoiceIssuer,
@@ -19,7 +20,9 @@
 --     and units the same spelling (Hrs -> Hours, GB-Mo -> GB-Months); SkuMeter falls back to
 --     x_UsageType (what aws-cur2 puts there), and is NULL without a SkuId.
 -- BilledCost is passed through: SUM(BilledCost) per period equals the export's own.
-WITH n AS (
+WITH
+-- @include _aws_services.sql
+n AS (
     SELECT
         TRY_CAST(TRIM(src."BilledCost") AS DECIMAL(38, 10)) AS billed_cost,
         TRY_CAST(TRIM(COALESCE(src."EffectiveCost", src."AmortizedCost")) AS DECIMAL(38, 10)) AS effective_cost,
@@ -117,9 +120,15 @@ WITH n AS (
         src."ResourceId" AS resource_id,
         src."ResourceName" AS resource_name,
         src."ResourceType" AS resource_type,
-        COALESCE(src."ServiceCategory", 'Other') AS service_category,
+        -- By product code when the export has it and it is in the shared AWS table: AWS's own
+        -- export gives one ServiceName two categories (EC2 usage under Compute, its volumes
+        -- under Storage), which FOCUS 1.2 does not allow; this way every AWS source agrees.
+        COALESCE(aws_services.aws_category, src."ServiceCategory", 'Other') AS service_category,
         COALESCE(src."ServiceName", src."x_ServiceCode", 'Unknown') AS service_name,
-        src."ServiceSubcategory" AS service_subcategory,
+        CASE
+            WHEN aws_services.aws_code IS NOT NULL THEN aws_services.aws_subcategory
+            ELSE src."ServiceSubcategory"
+        END AS service_subcategory,
         src."SkuId" AS sku_id,
         COALESCE(src."SkuMeter", src."x_UsageType") AS sku_meter,
         src."SkuPriceDetails" AS sku_price_details,
@@ -134,6 +143,7 @@ WITH n AS (
         src."x_ServiceCode" AS x_service_code,
         src."x_UsageType" AS x_usage_type
     FROM src
+    LEFT JOIN aws_services ON aws_services.aws_code = LOWER(src."x_ServiceCode")
 )
 SELECT
     CAST(availability_zone AS VARCHAR) AS "AvailabilityZone",

@@ -56,6 +56,7 @@ WITH n AS (
         LOWER(TRIM(COALESCE(src."ConsumedService", ''))) AS consumed_service_l,
         src."ConsumedService" AS consumed_service,
         src."MeterCategory" AS meter_category,
+        LOWER(TRIM(src."MeterCategory")) AS meter_category_l,
         src."MeterSubCategory" AS meter_subcategory,
         src."MeterName" AS meter_name,
         src."MeterId" AS meter_id,
@@ -280,75 +281,143 @@ c AS (
             WHEN unit_name LIKE '%/Hour' THEN REPLACE(unit_name, '/Hour', '-Hours')
             ELSE unit_name
         END AS unit,
-        -- "ServiceCategory|ServiceSubcategory", by the resource provider that emitted the charge
-        -- (stable across meters), else by the meter category (commitment purchases, unknowns).
-        CASE
-            WHEN consumed_service_l = 'microsoft.compute' THEN 'Compute|Virtual Machines'
-            WHEN consumed_service_l IN ('microsoft.containerservice', 'microsoft.containerinstance', 'microsoft.app')
+        -- "ServiceCategory|ServiceSubcategory" of the ServiceName (the meter category; the
+        -- resource provider when a row has none), and of nothing else: FOCUS allows one
+        -- category per ServiceName, and a "Storage" meter is billed by Microsoft.Compute (disks)
+        -- as well as Microsoft.Storage, so classifying by provider split it across two.
+        CASE WHEN meter_category_l IS NULL THEN CASE
+                WHEN consumed_service_l = 'microsoft.compute' THEN 'Compute|Virtual Machines'
+                WHEN consumed_service_l IN ('microsoft.containerservice', 'microsoft.containerinstance', 'microsoft.app')
+                    THEN 'Compute|Containers'
+                WHEN consumed_service_l = 'microsoft.desktopvirtualization' THEN 'Compute|End User Computing'
+                WHEN consumed_service_l IN ('microsoft.classiccompute', 'microsoft.batch', 'microsoft.avs', 'microsoft.servicefabric')
+                    THEN 'Compute|Other (Compute)'
+                WHEN consumed_service_l IN ('microsoft.web', 'microsoft.signalrservice') THEN 'Web|Application Platforms'
+                WHEN consumed_service_l IN ('microsoft.recoveryservices', 'microsoft.dataprotection')
+                    THEN 'Storage|Backup Storage'
+                WHEN consumed_service_l IN ('microsoft.netapp', 'microsoft.storagesync') THEN 'Storage|File Storage'
+                WHEN consumed_service_l = 'microsoft.elasticsan' THEN 'Storage|Block Storage'
+                WHEN consumed_service_l IN ('microsoft.storage', 'microsoft.classicstorage') THEN 'Storage|Storage Platforms'
+                WHEN consumed_service_l IN ('microsoft.sql', 'microsoft.dbformysql', 'microsoft.dbforpostgresql', 'microsoft.dbformariadb')
+                    THEN 'Databases|Relational Databases'
+                WHEN consumed_service_l = 'microsoft.documentdb' THEN 'Databases|NoSQL Databases'
+                WHEN consumed_service_l = 'microsoft.cache' THEN 'Databases|Caching'
+                WHEN consumed_service_l IN ('microsoft.cdn', 'microsoft.frontdoor') THEN 'Networking|Content Delivery'
+                WHEN consumed_service_l IN ('microsoft.network', 'microsoft.classicnetwork')
+                    THEN 'Networking|Network Infrastructure'
+                WHEN consumed_service_l IN ('microsoft.synapse', 'microsoft.kusto', 'microsoft.fabric')
+                    THEN 'Analytics|Analytics Platforms'
+                WHEN consumed_service_l IN ('microsoft.databricks', 'microsoft.hdinsight', 'microsoft.datalakeanalytics', 'microsoft.datalakestore')
+                    THEN 'Analytics|Data Processing'
+                WHEN consumed_service_l = 'microsoft.streamanalytics' THEN 'Analytics|Streaming Analytics'
+                WHEN consumed_service_l = 'microsoft.powerbidedicated' THEN 'Analytics|Business Intelligence'
+                WHEN consumed_service_l = 'microsoft.search' THEN 'Analytics|Search'
+                WHEN consumed_service_l IN ('microsoft.servicebus', 'microsoft.eventhub', 'microsoft.eventgrid', 'microsoft.relay', 'microsoft.notificationhubs')
+                    THEN 'Integration|Messaging'
+                WHEN consumed_service_l IN ('microsoft.logic', 'microsoft.datafactory') THEN 'Integration|Workflow Orchestration'
+                WHEN consumed_service_l = 'microsoft.apimanagement' THEN 'Integration|API Management'
+                WHEN consumed_service_l = 'microsoft.machinelearningservices' THEN 'AI and Machine Learning|Machine Learning'
+                WHEN consumed_service_l = 'microsoft.cognitiveservices' THEN 'AI and Machine Learning|AI Platforms'
+                WHEN consumed_service_l = 'microsoft.botservice' THEN 'AI and Machine Learning|Bots'
+                WHEN consumed_service_l IN ('microsoft.operationalinsights', 'microsoft.insights', 'microsoft.monitor', 'microsoft.dashboard', 'microsoft.operationsmanagement')
+                    THEN 'Management and Governance|Observability'
+                WHEN consumed_service_l = 'microsoft.advisor' THEN 'Management and Governance|Architecture'
+                WHEN consumed_service_l = 'microsoft.costmanagement' THEN 'Management and Governance|Cost Management'
+                WHEN consumed_service_l IN ('microsoft.automation', 'microsoft.portal', 'microsoft.resources')
+                    THEN 'Management and Governance|Other (Management and Governance)'
+                WHEN consumed_service_l = 'microsoft.keyvault' THEN 'Security|Secret Management'
+                WHEN consumed_service_l IN ('microsoft.security', 'microsoft.securityinsights')
+                    THEN 'Security|Threat Detection and Response'
+                WHEN consumed_service_l IN ('microsoft.aad', 'microsoft.azureactivedirectory', 'microsoft.managedidentity')
+                    THEN 'Identity|Identity and Access Management'
+                WHEN consumed_service_l IN ('microsoft.devices', 'microsoft.iotcentral') THEN 'Internet of Things|IoT Platforms'
+                WHEN consumed_service_l = 'microsoft.digitaltwins' THEN 'Internet of Things|Other (Internet of Things)'
+                WHEN consumed_service_l = 'microsoft.devtestlab' THEN 'Developer Tools|Development Environments'
+                WHEN consumed_service_l = 'microsoft.visualstudio' THEN 'Developer Tools|Developer Platforms'
+                WHEN consumed_service_l = 'microsoft.loadtestservice' THEN 'Developer Tools|Quality Assurance'
+                WHEN consumed_service_l IN ('microsoft.containerregistry', 'microsoft.appconfiguration')
+                    THEN 'Developer Tools|Other (Developer Tools)'
+                WHEN consumed_service_l = 'microsoft.media' THEN 'Media|Media Streaming'
+                WHEN consumed_service_l = 'microsoft.communication' THEN 'Media|Other (Media)'
+                WHEN consumed_service_l = 'microsoft.migrate' THEN 'Migration|Resource Migration'
+                WHEN consumed_service_l = 'microsoft.datamigration' THEN 'Migration|Data Migration'
+                ELSE 'Other|Other (Other)'
+            END
+            WHEN meter_category_l IN ('virtual machines', 'virtual machines licenses', 'specialized compute', 'dedicated host', 'azure dedicated host')
+                THEN 'Compute|Virtual Machines'
+            WHEN meter_category_l IN ('azure kubernetes service', 'container instances', 'azure container apps', 'azure container service', 'azure red hat openshift')
                 THEN 'Compute|Containers'
-            WHEN consumed_service_l = 'microsoft.desktopvirtualization' THEN 'Compute|End User Computing'
-            WHEN consumed_service_l IN ('microsoft.classiccompute', 'microsoft.batch', 'microsoft.avs', 'microsoft.servicefabric')
+            WHEN meter_category_l IN ('functions', 'azure functions') THEN 'Compute|Serverless Compute'
+            WHEN meter_category_l IN ('azure virtual desktop', 'windows virtual desktop') THEN 'Compute|End User Computing'
+            WHEN meter_category_l = 'azure quantum' THEN 'Compute|Quantum Compute'
+            WHEN meter_category_l IN ('cloud services', 'batch', 'azure batch', 'azure vmware solution', 'service fabric')
                 THEN 'Compute|Other (Compute)'
-            WHEN consumed_service_l IN ('microsoft.web', 'microsoft.signalrservice') THEN 'Web|Application Platforms'
-            WHEN consumed_service_l IN ('microsoft.recoveryservices', 'microsoft.dataprotection')
-                THEN 'Storage|Backup Storage'
-            WHEN consumed_service_l IN ('microsoft.netapp', 'microsoft.storagesync') THEN 'Storage|File Storage'
-            WHEN consumed_service_l = 'microsoft.elasticsan' THEN 'Storage|Block Storage'
-            WHEN consumed_service_l IN ('microsoft.storage', 'microsoft.classicstorage') THEN 'Storage|Storage Platforms'
-            WHEN consumed_service_l IN ('microsoft.sql', 'microsoft.dbformysql', 'microsoft.dbforpostgresql', 'microsoft.dbformariadb')
+            WHEN meter_category_l IN ('azure app service', 'app service', 'signalr', 'azure signalr service', 'azure spring apps', 'azure spring cloud', 'azure static web apps')
+                THEN 'Web|Application Platforms'
+            WHEN meter_category_l = 'backup' THEN 'Storage|Backup Storage'
+            WHEN meter_category_l IN ('azure netapp files', 'azure file sync', 'azure managed lustre') THEN 'Storage|File Storage'
+            WHEN meter_category_l IN ('azure elastic san', 'elastic san') THEN 'Storage|Block Storage'
+            WHEN meter_category_l IN ('data lake store', 'azure data lake storage') THEN 'Storage|Object Storage'
+            WHEN meter_category_l IN ('azure data box', 'storsimple', 'azure container storage') THEN 'Storage|Other (Storage)'
+            WHEN meter_category_l IN ('sql database', 'sql managed instance', 'azure database for mysql', 'azure database for postgresql', 'azure database for mariadb', 'sql server stretch database')
                 THEN 'Databases|Relational Databases'
-            WHEN consumed_service_l = 'microsoft.documentdb' THEN 'Databases|NoSQL Databases'
-            WHEN consumed_service_l = 'microsoft.cache' THEN 'Databases|Caching'
-            WHEN consumed_service_l IN ('microsoft.cdn', 'microsoft.frontdoor') THEN 'Networking|Content Delivery'
-            WHEN consumed_service_l IN ('microsoft.network', 'microsoft.classicnetwork')
-                THEN 'Networking|Network Infrastructure'
-            WHEN consumed_service_l IN ('microsoft.synapse', 'microsoft.kusto', 'microsoft.fabric')
-                THEN 'Analytics|Analytics Platforms'
-            WHEN consumed_service_l IN ('microsoft.databricks', 'microsoft.hdinsight', 'microsoft.datalakeanalytics', 'microsoft.datalakestore')
-                THEN 'Analytics|Data Processing'
-            WHEN consumed_service_l = 'microsoft.streamanalytics' THEN 'Analytics|Streaming Analytics'
-            WHEN consumed_service_l = 'microsoft.powerbidedicated' THEN 'Analytics|Business Intelligence'
-            WHEN consumed_service_l = 'microsoft.search' THEN 'Analytics|Search'
-            WHEN consumed_service_l IN ('microsoft.servicebus', 'microsoft.eventhub', 'microsoft.eventgrid', 'microsoft.relay', 'microsoft.notificationhubs')
+            WHEN meter_category_l = 'sql data warehouse' THEN 'Databases|Data Warehouses'
+            WHEN meter_category_l = 'azure cosmos db' THEN 'Databases|NoSQL Databases'
+            WHEN meter_category_l IN ('redis cache', 'azure cache for redis', 'azure managed redis') THEN 'Databases|Caching'
+            WHEN meter_category_l = 'bandwidth' THEN 'Networking|Network Connectivity'
+            WHEN meter_category_l IN ('vpn gateway', 'expressroute', 'virtual wan', 'nat gateway') THEN 'Networking|Network Connectivity'
+            WHEN meter_category_l IN ('virtual network', 'networking', 'ip addresses') THEN 'Networking|Network Infrastructure'
+            WHEN meter_category_l IN ('load balancer', 'application gateway') THEN 'Networking|Application Networking'
+            WHEN meter_category_l IN ('azure dns', 'dns', 'traffic manager') THEN 'Networking|Network Routing'
+            WHEN meter_category_l IN ('azure firewall', 'azure firewall manager', 'azure ddos protection', 'ddos protection', 'azure bastion')
+                THEN 'Networking|Network Security'
+            WHEN meter_category_l IN ('content delivery network', 'azure cdn', 'azure front door service', 'azure front door')
+                THEN 'Networking|Content Delivery'
+            WHEN meter_category_l IN ('azure synapse analytics', 'azure data explorer', 'microsoft fabric') THEN 'Analytics|Analytics Platforms'
+            WHEN meter_category_l IN ('azure databricks', 'hdinsight', 'data lake analytics') THEN 'Analytics|Data Processing'
+            WHEN meter_category_l = 'stream analytics' THEN 'Analytics|Streaming Analytics'
+            WHEN meter_category_l IN ('power bi embedded', 'power bi', 'azure analysis services') THEN 'Analytics|Business Intelligence'
+            WHEN meter_category_l IN ('azure cognitive search', 'azure ai search', 'search') THEN 'Analytics|Search'
+            WHEN meter_category_l IN ('service bus', 'event hubs', 'event grid', 'notification hubs', 'azure relay', 'azure web pubsub')
                 THEN 'Integration|Messaging'
-            WHEN consumed_service_l IN ('microsoft.logic', 'microsoft.datafactory') THEN 'Integration|Workflow Orchestration'
-            WHEN consumed_service_l = 'microsoft.apimanagement' THEN 'Integration|API Management'
-            WHEN consumed_service_l = 'microsoft.machinelearningservices' THEN 'AI and Machine Learning|Machine Learning'
-            WHEN consumed_service_l = 'microsoft.cognitiveservices' THEN 'AI and Machine Learning|AI Platforms'
-            WHEN consumed_service_l = 'microsoft.botservice' THEN 'AI and Machine Learning|Bots'
-            WHEN consumed_service_l IN ('microsoft.operationalinsights', 'microsoft.insights', 'microsoft.monitor', 'microsoft.dashboard', 'microsoft.operationsmanagement')
+            WHEN meter_category_l IN ('logic apps', 'azure data factory v2', 'azure data factory') THEN 'Integration|Workflow Orchestration'
+            WHEN meter_category_l = 'api management' THEN 'Integration|API Management'
+            WHEN meter_category_l IN ('machine learning', 'azure machine learning', 'machine learning studio', 'machine learning service')
+                THEN 'AI and Machine Learning|Machine Learning'
+            WHEN meter_category_l IN ('azure openai', 'azure openai service') THEN 'AI and Machine Learning|Generative AI'
+            WHEN meter_category_l IN ('cognitive services', 'azure ai services') THEN 'AI and Machine Learning|AI Platforms'
+            WHEN meter_category_l IN ('azure bot service', 'bot service') THEN 'AI and Machine Learning|Bots'
+            WHEN meter_category_l IN ('log analytics', 'azure monitor', 'insight and analytics', 'application insights', 'network watcher', 'azure managed grafana')
                 THEN 'Management and Governance|Observability'
-            WHEN consumed_service_l = 'microsoft.advisor' THEN 'Management and Governance|Architecture'
-            WHEN consumed_service_l = 'microsoft.costmanagement' THEN 'Management and Governance|Cost Management'
-            WHEN consumed_service_l IN ('microsoft.automation', 'microsoft.portal', 'microsoft.resources')
-                THEN 'Management and Governance|Other (Management and Governance)'
-            WHEN consumed_service_l = 'microsoft.keyvault' THEN 'Security|Secret Management'
-            WHEN consumed_service_l IN ('microsoft.security', 'microsoft.securityinsights')
+            WHEN meter_category_l = 'azure site recovery' THEN 'Management and Governance|Disaster Recovery'
+            WHEN meter_category_l = 'cost management' THEN 'Management and Governance|Cost Management'
+            WHEN meter_category_l IN ('support', 'azure support') THEN 'Management and Governance|Support'
+            WHEN meter_category_l = 'automation' THEN 'Management and Governance|Other (Management and Governance)'
+            WHEN meter_category_l IN ('key vault', 'azure dedicated hsm') THEN 'Security|Secret Management'
+            WHEN meter_category_l IN ('microsoft defender for cloud', 'azure defender', 'security center', 'advanced threat protection', 'advanced data security', 'microsoft sentinel', 'sentinel')
                 THEN 'Security|Threat Detection and Response'
-            WHEN consumed_service_l IN ('microsoft.aad', 'microsoft.azureactivedirectory', 'microsoft.managedidentity')
+            WHEN meter_category_l IN ('azure active directory', 'azure active directory b2c', 'azure active directory domain services', 'microsoft entra id', 'microsoft entra external id', 'microsoft entra domain services')
                 THEN 'Identity|Identity and Access Management'
-            WHEN consumed_service_l IN ('microsoft.devices', 'microsoft.iotcentral') THEN 'Internet of Things|IoT Platforms'
-            WHEN consumed_service_l = 'microsoft.digitaltwins' THEN 'Internet of Things|Other (Internet of Things)'
-            WHEN consumed_service_l = 'microsoft.devtestlab' THEN 'Developer Tools|Development Environments'
-            WHEN consumed_service_l = 'microsoft.visualstudio' THEN 'Developer Tools|Developer Platforms'
-            WHEN consumed_service_l = 'microsoft.loadtestservice' THEN 'Developer Tools|Quality Assurance'
-            WHEN consumed_service_l IN ('microsoft.containerregistry', 'microsoft.appconfiguration')
-                THEN 'Developer Tools|Other (Developer Tools)'
-            WHEN consumed_service_l = 'microsoft.media' THEN 'Media|Media Streaming'
-            WHEN consumed_service_l = 'microsoft.communication' THEN 'Media|Other (Media)'
-            WHEN consumed_service_l = 'microsoft.migrate' THEN 'Migration|Resource Migration'
-            WHEN consumed_service_l = 'microsoft.datamigration' THEN 'Migration|Data Migration'
-            WHEN LOWER(meter_category) LIKE '%virtual machine%' THEN 'Compute|Virtual Machines'
-            WHEN LOWER(meter_category) IN ('cloud services', 'container instances', 'functions')
-                THEN 'Compute|Other (Compute)'
-            WHEN LOWER(meter_category) = 'backup' THEN 'Storage|Backup Storage'
-            WHEN LOWER(meter_category) LIKE '%storage%' THEN 'Storage|Storage Platforms'
-            WHEN LOWER(meter_category) IN ('bandwidth', 'virtual network', 'networking', 'load balancer', 'vpn gateway', 'dns')
-                THEN 'Networking|Network Infrastructure'
-            WHEN LOWER(meter_category) LIKE '%sql%' OR LOWER(meter_category) LIKE '%database%'
-                THEN 'Databases|Relational Databases'
-            WHEN LOWER(meter_category) LIKE '%cosmos%' THEN 'Databases|NoSQL Databases'
-            WHEN LOWER(meter_category) LIKE '%redis%' THEN 'Databases|Caching'
+            WHEN meter_category_l IN ('iot hub', 'iot central', 'azure iot hub', 'azure iot central', 'azure sphere', 'windows 10 iot core services')
+                THEN 'Internet of Things|IoT Platforms'
+            WHEN meter_category_l IN ('time series insights', 'azure time series insights') THEN 'Internet of Things|IoT Analytics'
+            WHEN meter_category_l = 'azure digital twins' THEN 'Internet of Things|Other (Internet of Things)'
+            WHEN meter_category_l IN ('azure lab services', 'azure devtest labs', 'microsoft dev box') THEN 'Developer Tools|Development Environments'
+            WHEN meter_category_l IN ('visual studio subscription', 'azure devops', 'visual studio') THEN 'Developer Tools|Developer Platforms'
+            WHEN meter_category_l = 'azure load testing' THEN 'Developer Tools|Quality Assurance'
+            WHEN meter_category_l IN ('container registry', 'app configuration') THEN 'Developer Tools|Other (Developer Tools)'
+            WHEN meter_category_l IN ('media services', 'azure media services') THEN 'Media|Media Streaming'
+            WHEN meter_category_l = 'azure communication services' THEN 'Media|Other (Media)'
+            WHEN meter_category_l IN ('azure database migration service', 'database migration service') THEN 'Migration|Data Migration'
+            WHEN meter_category_l = 'azure migrate' THEN 'Migration|Resource Migration'
+            WHEN meter_category_l IN ('azure arc', 'azure stack', 'azure stack hci') THEN 'Multicloud|Multicloud Integration'
+            -- A meter category not listed: by the words in its name, still nothing but the name.
+            WHEN meter_category_l LIKE '%virtual machine%' THEN 'Compute|Virtual Machines'
+            WHEN meter_category_l LIKE '%storage%' THEN 'Storage|Storage Platforms'
+            WHEN meter_category_l LIKE '%sql%' OR meter_category_l LIKE '%database%' THEN 'Databases|Relational Databases'
+            WHEN meter_category_l LIKE '%cosmos%' THEN 'Databases|NoSQL Databases'
+            WHEN meter_category_l LIKE '%redis%' THEN 'Databases|Caching'
+            WHEN meter_category_l LIKE '%network%' THEN 'Networking|Other (Networking)'
             ELSE 'Other|Other (Other)'
         END AS service_pair,
         CASE WHEN charge_category <> 'Tax' THEN quantity * block_size END AS pricing_quantity
@@ -577,8 +646,15 @@ SELECT
     CAST(CASE WHEN charge_category <> 'Tax' AND sku_id IS NOT NULL THEN meter_name END AS VARCHAR)
         AS "SkuMeter",
     CAST(NULL AS VARCHAR) AS "SkuPriceDetails",
-    CAST(CASE WHEN charge_category <> 'Tax' THEN COALESCE(meter_id, sku_id) END AS VARCHAR)
-        AS "SkuPriceId",
+    -- The meter's price for this SKU: one meter is billed under several part numbers (EA), and
+    -- FOCUS allows one SkuId per SkuPriceId.
+    CAST(
+        CASE
+            WHEN charge_category = 'Tax' THEN NULL
+            WHEN meter_id IS NOT NULL AND sku_id IS NOT NULL THEN sku_id || ':' || meter_id
+            ELSE COALESCE(meter_id, sku_id)
+        END AS VARCHAR
+    ) AS "SkuPriceId",
     CAST('/subscriptions/' || LOWER(subscription_id) AS VARCHAR) AS "SubAccountId",
     CAST(subscription_name AS VARCHAR) AS "SubAccountName",
     CAST(CASE WHEN subscription_id IS NOT NULL THEN 'Subscription' END AS VARCHAR)
