@@ -51,6 +51,10 @@ class Rule:
     every combination it rejects counts its rows. Enum and currency checks are value rules:
     testing a few distinct values beats testing 180 currency codes on every row.
 
+    ``one_per_key``: a value rule judged over all the combinations at once: ``columns`` is
+    (key, value) and a key with more than one distinct non-null value fails, with every row of
+    it (FOCUS: one ServiceCategory per ServiceName, one SkuId per SkuPriceId). Null keys pass.
+
     ``per_value``: a row rule whose SQL depends only on the values of ``columns`` and is costly
     per row (JSON parsing, regular expressions): it is evaluated once per distinct value
     (grouped first, counts summed). Tags parsed per row took 0.65 s per 1M rows; per distinct
@@ -64,6 +68,12 @@ class Rule:
     failing_sql: str = ""
     accepts: Callable[[tuple[object, ...]], bool] | None = None
     per_value: bool = False
+    one_per_key: bool = False
+
+    @property
+    def judges_values(self) -> bool:
+        """Judged on the distinct combinations of ``columns`` rather than row by row."""
+        return self.accepts is not None or self.one_per_key
 
 
 class _Columns:
@@ -123,6 +133,14 @@ def build_rules(types: dict[str, str]) -> tuple[list[Rule], list[str]]:
         else:
             skipped.append(rule_id)
 
+    def add_one_per_key(
+        rule_id: str, severity: Severity, description: str, key: str, value: str
+    ) -> None:
+        if cols.has(key, value):
+            rules.append(Rule(rule_id, severity, description, (key, value), one_per_key=True))
+        else:
+            skipped.append(rule_id)
+
     for name in NOT_NULL_COLUMNS:
         add(
             f"{name}.not-null",
@@ -174,6 +192,29 @@ def build_rules(types: dict[str, str]) -> tuple[list[Rule], list[str]]:
         "BillingCurrency must be an ISO 4217 code",
         ["BillingCurrency"],
         _one_of(ISO_4217_CODES),
+    )
+    # The validator checks these per dataset (ServiceName-C-005-C, -C-008-C, SkuPriceId-C-008-M);
+    # a mapping that classifies by anything but the service itself breaks them on real data.
+    add_one_per_key(
+        "ServiceName.one-category",
+        "error",
+        "a ServiceName must have exactly one ServiceCategory",
+        "ServiceName",
+        "ServiceCategory",
+    )
+    add_one_per_key(
+        "ServiceName.one-subcategory",
+        "warning",
+        "a ServiceName should have exactly one ServiceSubcategory",
+        "ServiceName",
+        "ServiceSubcategory",
+    )
+    add_one_per_key(
+        "SkuPriceId.one-sku",
+        "error",
+        "a SkuPriceId must have exactly one SkuId",
+        "SkuPriceId",
+        "SkuId",
     )
     add(
         "ChargePeriod.start-before-end",

@@ -67,6 +67,23 @@ ERROR_CASES: dict[str, tuple[dict[str, str], str, int]] = {
         "BillingCurrency.iso-4217",
         len(want.EXPECTED),
     ),
+    # FOCUS 1.2 dataset rules the validator checks (ServiceName-C-005-C, SkuPriceId-C-008-M):
+    # every row of the offending key fails, here all 9 EC2 rows and the 15 with a SkuId.
+    "a service name with two categories": (
+        {
+            "ServiceCategory": "CASE WHEN x_LineItemId = 'u-ec2' THEN 'Other' "
+            "ELSE ServiceCategory END",
+            "ServiceSubcategory": "CASE WHEN x_LineItemId = 'u-ec2' THEN 'Other (Other)' "
+            "ELSE ServiceSubcategory END",
+        },
+        "ServiceName.one-category",
+        9,
+    ),
+    "a price id under several SKUs": (
+        {"SkuPriceId": "CASE WHEN SkuId IS NOT NULL THEN 'one-price' END"},
+        "SkuPriceId.one-sku",
+        15,
+    ),
     "a charge period ending before it starts": (
         {"ChargePeriodEnd": "ChargePeriodStart - INTERVAL 1 HOUR"},
         "ChargePeriod.start-before-end",
@@ -136,6 +153,48 @@ def test_samples_stop_at_five_rows(good_focus: Path) -> None:
     (result,) = report.errors
     assert result.failing == len(want.EXPECTED)
     assert len(result.samples) == 5
+
+
+def test_the_summary_shows_the_values_it_refused(good_focus: Path) -> None:
+    # A real FOCUS export (Oracle's rows in the FinOps Foundation's FOCUS 1.0 sample) writes
+    # 'Usage-based'; the refusal must say so, not only which rule failed.
+    report = _check_with(
+        good_focus,
+        ChargeFrequency=(
+            "CASE WHEN x_RowKind = 'unused' THEN 'Usage-based' ELSE ChargeFrequency END"
+        ),
+        Tags="'{\"team\": \"' || repeat('x', 200) || '\"'",
+    )
+    lines = report.summary().splitlines()
+    assert lines[0].startswith("ChargeFrequency.allowed-values: 2 of")
+    assert lines[0].endswith("; e.g. ChargeFrequency='Usage-based'")
+    (tags,) = [line for line in lines if line.startswith("Tags.")]
+    assert 'e.g. Tags=\'{"team": "xxx' in tags
+    assert tags.endswith("…")
+    assert len(tags.split("e.g. Tags=")[1]) == 80
+
+
+def test_a_service_name_with_two_subcategories_is_a_warning(good_focus: Path) -> None:
+    # FOCUS says SHOULD for the subcategory (ServiceName-C-008-C), MUST for the category.
+    report = _check_with(
+        good_focus,
+        ServiceSubcategory=(
+            "CASE WHEN x_LineItemId = 'u-ec2' THEN 'Other (Compute)' ELSE ServiceSubcategory END"
+        ),
+    )
+    assert report.ok
+    warned = {r.rule.id: r.failing for r in report.warnings}
+    assert warned["ServiceName.one-subcategory"] == 9
+    assert "ServiceName.one-subcategory" not in {r.rule.id for r in check_path(good_focus).warnings}
+
+
+def test_a_null_key_or_value_does_not_count_as_a_second_value(good_focus: Path) -> None:
+    report = _check_with(
+        good_focus,
+        SkuId="CASE WHEN x_LineItemId = 'u-ec2' THEN NULL ELSE SkuId END",
+        SkuPriceId="CASE WHEN SkuId IS NULL THEN NULL ELSE 'p-' || SkuId END",
+    )
+    assert "SkuPriceId.one-sku" not in _errors(report)
 
 
 def test_conditional_rules_are_warnings_that_do_not_fail_the_data(good_focus: Path) -> None:
