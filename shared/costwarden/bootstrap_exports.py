@@ -195,19 +195,25 @@ class FocusConverter:
         output: Path,
         count_source_rows: bool = False,
     ) -> Conversion:
+        from costwarden.focus import FocusNoRowsError
         from costwarden.focus.convert import convert
 
         spill = None
         if self.temp_directory is not None:
             spill = self.temp_directory / "duckdb-spill"
             spill.mkdir(parents=True, exist_ok=True)
-        result = convert(
-            source,
-            list(inputs),
-            output=output,
-            memory_limit=self.memory_limit,
-            temp_directory=spill,
-        )
+        try:
+            result = convert(
+                source,
+                list(inputs),
+                output=output,
+                memory_limit=self.memory_limit,
+                temp_directory=spill,
+            )
+        except FocusNoRowsError:
+            # Header-only files: an export of a scope without charges. The period is empty,
+            # as when the export lists no files at all.
+            return Conversion(rows=0, periods=(), source_rows=0 if count_source_rows else None)
         periods = tuple(
             ConvertedPeriod(
                 provider=p.provider,

@@ -26,6 +26,15 @@ class FocusInputError(CostwardenError):
     """
 
 
+class FocusNoRowsError(FocusInputError):
+    """The input files are readable but hold no rows (a header-only export).
+
+    ``convert`` refuses them: on the command line, converting nothing is a mistake worth
+    saying. The export-arrival service publishes an empty period instead, because a header-only
+    file is what Azure writes for a scope without charges, and that is not a failure to retry.
+    """
+
+
 class FocusConversionError(CostwardenError):
     """Converted rows failed the row-level checks; nothing was written or replaced.
 
@@ -41,4 +50,9 @@ class FocusReconciliationError(FocusConversionError):
     """SUM(BilledCost) of a billing period differs from the source's invoice-basis total."""
 
 
-__all__ = ["FocusConversionError", "FocusInputError", "FocusReconciliationError"]
+__all__ = [
+    "FocusConversionError",
+    "FocusInputError",
+    "FocusNoRowsError",
+    "FocusReconciliationError",
+]

@@ -37,7 +37,12 @@ from pathlib import Path
 
 import duckdb
 
-from costwarden.focus import FocusConversionError, FocusInputError, FocusReconciliationError
+from costwarden.focus import (
+    FocusConversionError,
+    FocusInputError,
+    FocusNoRowsError,
+    FocusReconciliationError,
+)
 from costwarden.focus.checks import CheckReport, run_checks
 from costwarden.focus.engine import connect, typed_focus_sql
 from costwarden.focus.sources import SourceSpec, open_source
@@ -288,7 +293,7 @@ def reconcile(
         ).fetchall()
     }
     if not written:
-        raise FocusInputError("the input files hold no rows: nothing to convert")
+        raise FocusNoRowsError("the input files hold no rows: nothing to convert")
     periods = []
     differences = []
     for period in sorted(set(written) | set(expected)):

@@ -279,6 +279,21 @@ def test_an_export_with_no_data_files_publishes_an_empty_period(world: World) ->
     assert _pointer_files(world) == []
 
 
+def test_an_export_of_header_only_files_publishes_an_empty_period(world: World) -> None:
+    # What Azure writes for a scope without charges: the parts exist and hold a header. The
+    # converter refuses such input on the command line; here it is an empty period, not a
+    # failure the platform would retry every day.
+    world.process(place_azure_export(world.source, run_id="run-1", costs=COSTS_V1).obj)
+    empty = place_azure_export(world.source, run_id="run-2", costs=[], parts=1)
+
+    outcome = world.process(empty.obj, invocation="inv-2")
+
+    assert outcome.status == "published"
+    assert outcome.rows == 0
+    assert world.published() == (0, Decimal(0))
+    assert _pointer_files(world) == []
+
+
 # -- local-only checks: things only a local folder lets a test arrange --------------------------
 @pytest.fixture
 def local_world(tmp_path: Path, converter: Converter) -> World:
