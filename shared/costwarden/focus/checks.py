@@ -25,7 +25,7 @@ stored as text is checked for castability and, for date/times, for the FOCUS for
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -117,18 +117,21 @@ def run_checks(
     *,
     sample_rows: int = SAMPLE_ROWS,
     period_totals: bool = False,
+    warn_only: Collection[str] = (),
 ) -> CheckReport:
     """Check ``relation`` (a table, view or ``read_parquet(...)`` call).
 
     One scan counts the failing rows of every row rule (grouped by BillingPeriodStart, with
     SUM(BilledCost), when ``period_totals``: convert reconciles from it instead of scanning the
     output again); one groups by the columns of the value rules and the per-value rules. Then
-    one small query per failing rule fetches its sample rows.
+    one small query per failing rule fetches its sample rows. Rules named in ``warn_only`` are
+    reported as warnings (``SourceSpec.warn_only``).
     """
     described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     types = {str(row[0]): str(row[1]) for row in described}
     problems = _dataset_problems(types)
     rules, skipped = build_rules(types)
+    rules = [replace(r, severity="warning") if r.id in warn_only else r for r in rules]
     row_rules = [r for r in rules if not r.judges_values and not r.per_value]
     # count(CASE WHEN ... THEN 1 END), not count(*) FILTER (WHERE ...): the same count (a NULL
     # condition counts as not failing), but DuckDB runs 60-odd FILTER clauses as separate

@@ -103,7 +103,7 @@ def convert_command(
     warnings = result.checks.warnings
     if warnings:
         typer.echo(
-            f"{len(warnings)} conditional FOCUS rule(s) not met (warnings); run "
+            f"{len(warnings)} FOCUS rule(s) not met (warnings, nothing refused); run "
             f"`costwarden focus validate {output}` for details",
             err=True,
         )

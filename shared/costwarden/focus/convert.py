@@ -127,7 +127,7 @@ def convert(
         notify("write", "writing Parquet to a staging folder")
         staged_file, staged = _write_staging(con, focus_sql, staging)
         notify("check", "checking every row")
-        report = run_checks(con, staged, period_totals=True)
+        report = run_checks(con, staged, period_totals=True, warn_only=opened.spec.warn_only)
         if not report.ok:
             raise FocusConversionError(
                 "converted rows fail FOCUS checks; nothing was written:\n" + report.summary(),

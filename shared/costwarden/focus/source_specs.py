@@ -21,6 +21,8 @@ SOURCE_KINDS: tuple[str, ...] = get_args(SourceKind)
 Provider = Literal["aws", "azure", "gcp"]
 
 _DEC = "DECIMAL(38, 10)"
+# Dataset rules a provider's own FOCUS export may break by itself (see SourceSpec.warn_only).
+_PROVIDER_CLASSIFICATION = ("ServiceName.one-category", "SkuPriceId.one-sku")
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class SourceSpec:
     (ISO date/time, ``M/D/YYYY`` or ``YYYYMM`` text). ``invoice_cost_sql``: the row's amount on
     the invoice; per period, SUM(BilledCost) of the output must equal its sum.
     A mapping's ``-- @requires/@billing-period/@invoice-cost/@provider`` directives override these.
+
+    ``warn_only``: check rules reported as warnings for this source instead of refusing the
+    data. A provider's own FOCUS export carries the provider's classification, and AWS's gives
+    EC2 both Compute and Storage when the export has no x_ServiceCode to reclassify by;
+    refusing AWS's data every day for AWS's choice would help nobody.
     """
 
     kind: str
@@ -39,6 +46,7 @@ class SourceSpec:
     required: tuple[str, ...]
     billing_period_sql: str
     invoice_cost_sql: str
+    warn_only: tuple[str, ...] = ()
 
 
 def _num(column: str) -> str:
@@ -84,6 +92,7 @@ SOURCES: dict[str, SourceSpec] = {
         ("BilledCost", "BillingPeriodStart", "BillingCurrency", "ChargeCategory"),
         'src."BillingPeriodStart"',
         _num("BilledCost"),
+        warn_only=_PROVIDER_CLASSIFICATION,
     ),
     "azure-focus": SourceSpec(
         "azure-focus",
@@ -91,6 +100,7 @@ SOURCES: dict[str, SourceSpec] = {
         ("BilledCost", "BillingPeriodStart", "BillingCurrency", "ChargeCategory"),
         'src."BillingPeriodStart"',
         _num("BilledCost"),
+        warn_only=_PROVIDER_CLASSIFICATION,
     ),
     "azure-cost": SourceSpec(
         "azure-cost",
@@ -130,4 +140,5 @@ def source_spec(kind: str) -> SourceSpec:
         required=mapping.required_columns or base.required,
         billing_period_sql=d.get("billing-period", base.billing_period_sql),
         invoice_cost_sql=d.get("invoice-cost", base.invoice_cost_sql),
+        warn_only=base.warn_only,
     )

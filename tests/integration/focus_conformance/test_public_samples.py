@@ -1,8 +1,8 @@
 """Real billing files nobody here wrote, converted and validated — when they are on the machine.
 
 The public, anonymised samples (legacy CUR from the FinOps Foundation's focus_converters, Azure
-EA cost details from focus_converters and Microsoft's finops-toolkit) are not part of this
-repository and are never copied into it. Set ``COSTWARDEN_PUBLIC_SAMPLES`` to the folder that
+EA cost details from focus_converters and Microsoft's finops-toolkit, the FinOps Foundation's
+FOCUS 1.0 sample) are not part of this repository and are never copied into it. Set ``COSTWARDEN_PUBLIC_SAMPLES`` to the folder that
 holds them; without it, the folder ``shared/data`` beside the checkout is used if it exists,
 and otherwise these tests skip. Each file must convert with our checks passing, reconcile to
 the cent, and pass the focus-validator apart from its documented defects. They found that a
@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import duckdb
 import pytest
 
 from costwarden.focus.convert import convert
@@ -55,3 +56,30 @@ def test_a_public_sample_converts_reconciles_and_conforms(
         assert abs(period.billed_cost - period.source_total) <= 0.01
     report = focus_runner.validate(result.output, install=focus_validator)
     assert report.ok, report.explain()
+
+
+@pytest.mark.parametrize(
+    ("provider", "source"), [("AWS", "aws-focus"), ("Microsoft", "azure-focus")]
+)
+def test_a_providers_rows_of_the_focus_sample_convert_and_reconcile(
+    provider: str, source: str, tmp_path: Path
+) -> None:
+    # The FinOps Foundation's FOCUS 1.0 sample mixes providers (and Oracle writes
+    # 'Usage-based'); each provider's rows are what its FOCUS export holds, minus the x_
+    # columns. AWS's give EC2 two categories: without x_ServiceCode that stays a warning.
+    folder = _samples_folder()
+    sample = None if folder is None else folder / "focus-1.0-sample.csv"
+    if sample is None or not sample.is_file():
+        pytest.skip("public sample focus-1.0-sample.csv is not on this machine")
+    rows = tmp_path / f"{provider}.csv"
+    duckdb.sql(
+        f"COPY (SELECT * EXCLUDE (Id) FROM read_csv('{sample}', all_varchar = true) "
+        f"WHERE ProviderName = '{provider}') TO '{rows}' (HEADER)"
+    )
+
+    result = convert(source, [rows], output=tmp_path / "focus.parquet")
+
+    assert result.checks.ok, result.checks.summary()
+    assert result.rows > 0
+    for period in result.periods:
+        assert abs(period.billed_cost - period.source_total) <= 0.01

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from costwarden.focus.checks import check_path
 from costwarden.focus.convert import convert
 from unit.focus_mappings import test_aws_cur2_mapping as cur2
 from unit.focus_mappings import test_azure_cost_mapping as azure
@@ -67,3 +68,29 @@ def test_conversion_passes_checks_and_reconciles_per_period(case: str, tmp_path:
     assert written == [
         f"provider={provider}/billing_period={period}/part-0.parquet" for period in sorted(billed)
     ]
+
+
+def test_a_providers_focus_export_keeps_its_own_classification_as_a_warning(
+    tmp_path: Path,
+) -> None:
+    """AWS's FOCUS data gives EC2 usage "Compute" and its volumes "Storage" (the FinOps
+    Foundation's FOCUS 1.0 sample does). With x_ServiceCode the mapping reclassifies by product
+    code; without it the provider's values pass through, reported but not refused."""
+    rows = [
+        exports.focus10(BilledCost="1", EffectiveCost="1", ListCost="1", ContractedCost="1"),
+        exports.focus10(
+            BilledCost="2",
+            EffectiveCost="2",
+            ListCost="2",
+            ContractedCost="2",
+            ServiceCategory="Storage",
+        ),
+    ]
+    result = convert("aws-focus", [write_csv(tmp_path / "f.csv", rows)], output=tmp_path / "o")
+
+    assert result.checks.ok
+    (warning,) = [r for r in result.checks.warnings if r.rule.id == "ServiceName.one-category"]
+    assert warning.failing == 2
+    assert result.periods[0].billed_cost == 3
+    # Only the conversion of a provider's export relaxes it: checked as FOCUS data, it fails.
+    assert "ServiceName.one-category" in {r.rule.id for r in check_path(result.files[0]).errors}
