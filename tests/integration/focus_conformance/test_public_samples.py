@@ -2,12 +2,13 @@
 
 The public, anonymised samples (legacy CUR from the FinOps Foundation's focus_converters, Azure
 EA cost details from focus_converters and Microsoft's finops-toolkit, the FinOps Foundation's
-FOCUS 1.0 sample) are not part of this repository and are never copied into it. Set ``COSTWARDEN_PUBLIC_SAMPLES`` to the folder that
-holds them; without it, the folder ``shared/data`` beside the checkout is used if it exists,
-and otherwise these tests skip. Each file must convert with our checks passing, reconcile to
-the cent, and pass the focus-validator apart from its documented defects. They found that a
-ServiceName had two categories in the Azure mapping and that a MeterId under several part
-numbers gave one SkuPriceId several SkuIds: both FOCUS 1.2 MUSTs our generated fixtures missed.
+FOCUS 1.0 sample) are not part of this repository and are never copied into it. Set
+``COSTWARDEN_PUBLIC_SAMPLES`` to the folder that holds them; without it, the folder
+``shared/data`` beside the checkout is used if it exists, and otherwise these tests skip. Each
+export file must convert with our checks passing, reconcile to the cent, and pass the
+focus-validator apart from its documented defects. They found that a ServiceName had two
+categories in the Azure mapping and that a MeterId under several part numbers gave one
+SkuPriceId several SkuIds: both FOCUS 1.2 MUSTs our generated fixtures missed.
 """
 
 from __future__ import annotations
