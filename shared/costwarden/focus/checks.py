@@ -372,13 +372,18 @@ def _is_parquet(path: Path) -> bool:
         raise FocusInputError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def check_path(path: Path | str, *, sample_rows: int = SAMPLE_ROWS) -> CheckReport:
-    """Check FOCUS data in a file or folder; FocusInputError when it cannot be read."""
+def check_path(
+    path: Path | str, *, sample_rows: int = SAMPLE_ROWS, warn_only: Collection[str] = ()
+) -> CheckReport:
+    """Check FOCUS data in a file or folder; FocusInputError when it cannot be read.
+
+    ``warn_only``: rules reported as warnings, as ``convert`` does for the source the data came
+    from (``SourceSpec.warn_only``)."""
     relation = focus_relation(Path(path))
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
-        return run_checks(con, relation, sample_rows=sample_rows)
+        return run_checks(con, relation, sample_rows=sample_rows, warn_only=warn_only)
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FocusInputError(f"{path}: cannot read as FOCUS data: {first}") from None

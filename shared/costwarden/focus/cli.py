@@ -104,7 +104,7 @@ def convert_command(
     if warnings:
         typer.echo(
             f"{len(warnings)} FOCUS rule(s) not met (warnings, nothing refused); run "
-            f"`costwarden focus validate {output}` for details",
+            f"`costwarden focus validate {output} --from {source}` for details",
             err=True,
         )
 
@@ -114,12 +114,22 @@ def validate_command(
     path: Annotated[Path, typer.Argument(help="FOCUS data: a Parquet or CSV file, or a folder")],
     strict: Annotated[bool, typer.Option(help="fail on warnings too")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="judge it as converted from this source, as `convert` did (a provider's own "
+            "FOCUS export keeps its service classification as a warning)",
+        ),
+    ] = None,
 ) -> None:
     """Check every row of FOCUS data: enums, nulls, types, currency, periods, Tags."""
     from costwarden.focus.checks import check_path
+    from costwarden.focus.source_specs import source_spec
 
     try:
-        report = check_path(path)
+        warn_only = source_spec(source).warn_only if source else ()
+        report = check_path(path, warn_only=warn_only)
     except CostwardenError as exc:
         raise _fail(str(exc)) from None
     failing = report.errors if not strict else report.failures

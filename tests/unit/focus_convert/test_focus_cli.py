@@ -129,3 +129,43 @@ def test_sql_refuses_an_unknown_dialect() -> None:
     code, _, err = _run("sql", "--from", "aws-cur-legacy", "--dialect", "oracle")
     assert code == 2
     assert err.startswith("error: --dialect 'oracle'")
+
+
+def test_validate_from_a_providers_export_judges_as_convert_did(tmp_path: Path) -> None:
+    # AWS's FOCUS data may give one service two categories (its FOCUS 1.0 sample does): convert
+    # keeps that as a warning and says how to see it; validate --from agrees, plain validate
+    # judges the file as FOCUS and refuses it.
+    base = {
+        "BillingPeriodStart": "2026-10-01T00:00:00Z",
+        "BillingPeriodEnd": "2026-11-01T00:00:00Z",
+        "ChargePeriodStart": "2026-10-02T00:00:00Z",
+        "ChargePeriodEnd": "2026-10-02T01:00:00Z",
+        "BillingCurrency": "USD",
+        "ChargeCategory": "Usage",
+        "ChargeFrequency": "Usage-Based",
+        "BillingAccountId": "012345678901",
+        "SubAccountId": "000987654321",
+        "ServiceName": "Amazon Elastic Compute Cloud",
+        "ChargeDescription": "usage",
+    }
+    rows = [
+        {**base, "BilledCost": "1", "ServiceCategory": "Compute"},
+        {**base, "BilledCost": "2", "ServiceCategory": "Storage"},
+    ]
+    export = tmp_path / "focus.csv"
+    header = list(rows[0])
+    export.write_text(
+        ",".join(header) + "\n" + "".join(",".join(r[h] for h in header) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.parquet"
+
+    code, _, err = _run("convert", "--from", "aws-focus", export, "-o", out)
+    assert code == 0
+    assert f"costwarden focus validate {out} --from aws-focus" in err
+    code, text, _ = _run("validate", "--from", "aws-focus", out)
+    assert code == 0
+    assert "ServiceName.one-category" in text
+    assert "warning" in text
+    assert _run("validate", out)[0] == 1
+    assert _run("validate", "--from", "oracle-cost", out)[0] == 2
