@@ -111,13 +111,24 @@ def open_source(
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
             raise FocusInputError(
                 f"{file.path}: missing column {', '.join(missing[:3])}{more} "
-                f"(the {kind} source needs it)"
+                f"(the {kind} source needs it){_other_kinds_hint(kind, file.columns)}"
             )
     native = cast_only_columns(kind) if _session_is_utc(con) else {}
     con.execute("CREATE OR REPLACE TEMP VIEW raw AS " + raw_select_sql(con, files, native))
     raw_columns = _known_raw_columns(files) or tuple(con.sql("SELECT * FROM raw").columns)
     con.execute("CREATE OR REPLACE TEMP VIEW src AS " + src_select_sql(kind, raw_columns))
     return OpenedSource(spec, files, raw_columns)
+
+
+def _other_kinds_hint(kind: str, columns: dict[str, str]) -> str:
+    """``; its columns are those of --from azure-cost``: the sources this file would open as,
+    so a wrong ``--from`` (or a misrouted export) says what the file is."""
+    fits = [
+        other
+        for other in SOURCE_KINDS
+        if other != kind and not missing_required(source_spec(other).required, columns)
+    ]
+    return f"; its columns are those of {' or '.join('--from ' + k for k in fits)}" if fits else ""
 
 
 def raw_select_sql(

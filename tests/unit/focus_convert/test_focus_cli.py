@@ -169,3 +169,14 @@ def test_validate_from_a_providers_export_judges_as_convert_did(tmp_path: Path) 
     assert "warning" in text
     assert _run("validate", out)[0] == 1
     assert _run("validate", "--from", "oracle-cost", out)[0] == 2
+
+
+def test_a_wrong_from_names_the_sources_whose_columns_the_file_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("costs.csv").write_text("Date,CostInBillingCurrency\n09/03/2026,1.5\n", encoding="utf-8")
+    code, _, err = _run("convert", "--from", "aws-cur2", "costs.csv", "--output", "out")
+    assert code == 2
+    assert err.startswith("error: costs.csv: missing column line_item_line_item_type")
+    assert err.rstrip().endswith("; its columns are those of --from azure-cost")
