@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from costwarden.focus import FocusNoRowsError, FocusReconciliationError
 from costwarden.focus.checks import check_path
 from costwarden.focus.convert import convert
 from unit.focus_mappings import test_aws_cur2_mapping as cur2
@@ -94,3 +95,17 @@ def test_a_providers_focus_export_keeps_its_own_classification_as_a_warning(
     assert result.periods[0].billed_cost == 3
     # Only the conversion of a provider's export relaxes it: checked as FOCUS data, it fails.
     assert "ServiceName.one-category" in {r.rule.id for r in check_path(result.files[0]).errors}
+
+
+def test_rows_the_mapping_drops_that_carry_a_cost_are_refused_not_an_empty_export(
+    tmp_path: Path,
+) -> None:
+    # CUR 2.0 leaves SavingsPlanNegation lines out (FOCUS bills covered usage at 0). A file of
+    # nothing else writes no rows, yet it bills -1: an empty period would lose that silently,
+    # while a header-only file (nothing billed) is an empty export.
+    negation = [cur2.line("SavingsPlanNegation", "-1.00")]
+    with pytest.raises(FocusReconciliationError, match="vs source total -1"):
+        convert("aws-cur2", [write_csv(tmp_path / "neg.csv", negation)], output=tmp_path / "o")
+    header_only = write_csv(tmp_path / "empty.csv", negation[:0], columns=list(negation[0]))
+    with pytest.raises(FocusNoRowsError):
+        convert("aws-cur2", [header_only], output=tmp_path / "o")
