@@ -5,42 +5,24 @@ overdue RDS instance too); a protected one keeps running; the next sweep stops n
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from costwarden.adapters.aws.ec2_compute import Ec2Compute
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.bootstrap_tagging import TagPorts, TagWorker
-from costwarden.policy.loader import load_policy_text
 from costwarden.ports_compute import Target
 from costwarden.services.tag_grace import ComputePorts
 from costwarden.services.tag_remediation import TagRemediator
+from grace_stop_support import MARKED, OVERDUE, grace_stop_policy
 from integration.tagging_aws.conftest import AwsAccount
 from integration.tagging_aws.estate import create_db, run_instances
 from tag_report_recorder import Recorder
 
 pytestmark = pytest.mark.integration
 
-MARKED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-OVERDUE = MARKED + timedelta(days=8)
-POLICY = load_policy_text(
-    """
-version: 1
-slack: {default_channel: "#finops"}
-safety:
-  protected:
-    - tags: {Environment: [prod]}
-  max_fleet_percent: 100
-tagging:
-  clouds: [aws]
-  include_types: ["ec2:instance", "rds:db"]
-  required:
-    Owner: {pattern: '[^@ ]+@example\\.com', infer: [creator]}
-  grace: {days: 7, action: stop}
-""",
-    source="grace.yaml",
-)
+POLICY = grace_stop_policy("aws", '"ec2:instance", "rds:db"', r"[^@ ]+@example\.com")
 
 
 class Built:

@@ -13,7 +13,7 @@ client options.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -22,39 +22,21 @@ from costwarden.adapters.azure.tagging import AzureTagInventory, AzureTagWriter
 from costwarden.adapters.azure.vm_compute import AzureVmCompute
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.bootstrap_tagging import TagPorts, TagWorker
-from costwarden.policy.loader import load_policy_text
 from costwarden.ports_compute import Target
 from costwarden.services.tag_grace import ComputePorts
 from costwarden.services.tag_remediation import TagRemediator
 from fake_arm_tags import StaticTokenCredential, TlsFiles
 from fake_arm_tags.with_compute import FakeArmWithCompute
+from grace_stop_support import MARKED, OVERDUE, grace_stop_policy
 from integration.tagging_azure.conftest import SUBSCRIPTION
 from tag_report_recorder import Recorder
 
 pytestmark = pytest.mark.integration
 
-MARKED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-OVERDUE = MARKED + timedelta(days=8)
 MARK = "costwarden:tag-violation"
 LAST_ACTION = "costwarden:last-action"
 DEALLOCATE = "POST", r"/deallocate$"
-POLICY = load_policy_text(
-    """
-version: 1
-slack: {default_channel: "#finops"}
-safety:
-  protected:
-    - tags: {Environment: [prod]}
-  max_fleet_percent: 100
-tagging:
-  clouds: [azure]
-  include_types: ["Microsoft.Compute/virtualMachines"]
-  required:
-    Owner: {pattern: '[^@ ]+@example\\.com', infer: [creator]}
-  grace: {days: 7, action: stop}
-""",
-    source="grace.yaml",
-)
+POLICY = grace_stop_policy("azure", '"Microsoft.Compute/virtualMachines"', r"[^@ ]+@example\.com")
 
 
 @pytest.fixture

@@ -5,40 +5,22 @@ overdue instance ends TERMINATED; a protected one keeps running; labels are Goog
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from costwarden.adapters.gcp.gce_compute import GceCompute
 from costwarden.adapters.gcp.tagging import GcpLabelClients, GcpTagInventory, GcpTagWriter
-from costwarden.policy.loader import load_policy_text
 from costwarden.services.tag_grace import ComputePorts, stop_overdue
 from costwarden.services.tag_remediation import TagRemediator, TagRunReport
 from fake_gce import FakeLabelsServer
+from grace_stop_support import MARKED, OVERDUE, grace_stop_policy
 from integration.tagging_gcp.support import FAST, PROJECT, ZONE_B, instance_id
 
 pytestmark = pytest.mark.integration
 Make = Callable[..., GcpLabelClients]
-MARKED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-OVERDUE = MARKED + timedelta(days=8)
-POLICY = load_policy_text(
-    """
-version: 1
-slack: {default_channel: "#finops"}
-safety:
-  protected:
-    - tags: {Environment: [prod]}
-  max_fleet_percent: 100
-tagging:
-  clouds: [gcp]
-  include_types: ["compute.googleapis.com/Instance"]
-  required:
-    Owner: {pattern: '[a-z0-9_-]+_example_com', infer: [creator]}
-  grace: {days: 7, action: stop}
-""",
-    source="grace.yaml",
-)
+POLICY = grace_stop_policy("gcp", '"compute.googleapis.com/Instance"', "[a-z0-9_-]+_example_com")
 
 
 def sweep(gcp: FakeLabelsServer, make_clients: Make, now: datetime) -> TagRunReport:
