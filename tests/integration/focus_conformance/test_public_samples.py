@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from costwarden.focus.convert import convert
+from costwarden.focus.convert import ConvertResult, convert
 
 pytestmark = pytest.mark.integration
 
@@ -33,28 +33,33 @@ SAMPLES = {
 }
 
 
-def _samples_folder() -> Path | None:
+def _sample(name: str) -> Path:
+    """The public sample ``name``; the test skips when it is not on this machine."""
     configured = os.environ.get("COSTWARDEN_PUBLIC_SAMPLES")
-    if configured:
-        return Path(configured)
-    beside = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-    return beside if beside.is_dir() else None
+    folder = (
+        Path(configured)
+        if configured
+        else Path(__file__).resolve().parents[3].parent / "shared" / "data"
+    )
+    if not (folder / name).is_file():
+        pytest.skip(f"public sample {name} is not on this machine (COSTWARDEN_PUBLIC_SAMPLES)")
+    return folder / name
+
+
+def _assert_converted(result: ConvertResult) -> None:
+    assert result.checks.ok, result.checks.summary()
+    assert result.rows > 0
+    for period in result.periods:
+        assert abs(period.billed_cost - period.source_total) <= 0.01
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_a_public_sample_converts_reconciles_and_conforms(
     name: str, tmp_path: Path, focus_runner: ModuleType, focus_validator: Any
 ) -> None:
-    folder = _samples_folder()
-    if folder is None or not (folder / name).is_file():
-        pytest.skip(f"public sample {name} is not on this machine (COSTWARDEN_PUBLIC_SAMPLES)")
+    result = convert(SAMPLES[name], [_sample(name)], output=tmp_path / "focus.parquet")
 
-    result = convert(SAMPLES[name], [folder / name], output=tmp_path / "focus.parquet")
-
-    assert result.checks.ok, result.checks.summary()
-    assert result.rows > 0
-    for period in result.periods:
-        assert abs(period.billed_cost - period.source_total) <= 0.01
+    _assert_converted(result)
     report = focus_runner.validate(result.output, install=focus_validator)
     assert report.ok, report.explain()
 
@@ -68,10 +73,7 @@ def test_a_providers_rows_of_the_focus_sample_convert_and_reconcile(
     # The FinOps Foundation's FOCUS 1.0 sample mixes providers (and Oracle writes
     # 'Usage-based'); each provider's rows are what its FOCUS export holds, minus the x_
     # columns. AWS's give EC2 two categories: without x_ServiceCode that stays a warning.
-    folder = _samples_folder()
-    sample = None if folder is None else folder / "focus-1.0-sample.csv"
-    if sample is None or not sample.is_file():
-        pytest.skip("public sample focus-1.0-sample.csv is not on this machine")
+    sample = _sample("focus-1.0-sample.csv")
     rows = tmp_path / f"{provider}.csv"
     duckdb.sql(
         f"COPY (SELECT * EXCLUDE (Id) FROM read_csv('{sample}', all_varchar = true) "
@@ -80,7 +82,4 @@ def test_a_providers_rows_of_the_focus_sample_convert_and_reconcile(
 
     result = convert(source, [rows], output=tmp_path / "focus.parquet")
 
-    assert result.checks.ok, result.checks.summary()
-    assert result.rows > 0
-    for period in result.periods:
-        assert abs(period.billed_cost - period.source_total) <= 0.01
+    _assert_converted(result)
