@@ -35,6 +35,15 @@ class FocusNoRowsError(FocusInputError):
     """
 
 
+class FocusOutputConflictError(FocusInputError):
+    """Publishing would replace a period that holds billing accounts the input does not have.
+
+    Periods are keyed by provider and month only, so converting a second payer account's export
+    into the same output would delete the first one's rows. ``convert(..., replace=True)`` (the
+    CLI's ``--replace``) replaces the period anyway.
+    """
+
+
 class FocusConversionError(CostwardenError):
     """Converted rows failed the row-level checks; nothing was written or replaced.
 
@@ -54,5 +63,6 @@ __all__ = [
     "FocusConversionError",
     "FocusInputError",
     "FocusNoRowsError",
+    "FocusOutputConflictError",
     "FocusReconciliationError",
 ]

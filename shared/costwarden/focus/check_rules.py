@@ -263,6 +263,20 @@ def build_rules(types: dict[str, str]) -> tuple[list[Rule], list[str]]:
             f"NOT regexp_full_match({quote(name)}, '{_UNIT_FORMAT}')",
             per_value=True,
         )
+    if "x_CostDataset" in types:
+        # Not a FOCUS rule, so never listed as skipped: azure-cost labels its rows "Mixed" when
+        # actual and amortized cost details were fed in together, which counts every on-demand
+        # row twice; a value rule, judged on the column's one or two distinct values.
+        rules.append(
+            Rule(
+                "x_CostDataset.one-dataset",
+                "error",
+                "actual and amortized cost details must not be converted together (on-demand "
+                "rows would count twice): convert each dataset on its own",
+                ("x_CostDataset",),
+                accepts=lambda values: values[0] != "Mixed",
+            )
+        )
     _pairs(add)
     _price_rules(add, v)
     return rules, skipped

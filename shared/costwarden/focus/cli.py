@@ -51,6 +51,14 @@ def convert_command(
         Path | None, typer.Option(help="where DuckDB spills (default: a fresh temporary folder)")
     ] = None,
     threads: Annotated[int | None, typer.Option(help="DuckDB threads (default: all cores)")] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="replace a period even when it holds billing accounts the input does not have "
+            "(by default that is refused: their rows would be deleted)",
+        ),
+    ] = False,
 ) -> None:
     """Convert billing export files to FOCUS 1.2 Parquet, replacing the periods they cover."""
     from rich.console import Console
@@ -85,6 +93,7 @@ def convert_command(
                 memory_limit=memory_limit,
                 temp_directory=temp_directory,
                 threads=threads,
+                replace=replace,
             )
         except CostwardenError as exc:
             bar.stop()

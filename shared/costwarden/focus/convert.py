@@ -6,7 +6,10 @@
 
 (or one Parquet file when ``output`` ends in ``.parquet``). Each billing period in the input
 replaces that period in the output and leaves the others alone, so a restated or redelivered
-export never duplicates rows.
+export never duplicates rows. A period is keyed by provider and month only: when the period in
+the output holds a BillingAccountId the input lacks (a second payer account's export converted
+into the same folder), the conversion is refused (FocusOutputConflictError) rather than delete
+that account's rows, unless ``replace=True``. Convert each account into its own output.
 
 How it stays within one function's memory: DuckDB streams the mapping into Parquet once
 (``preserve_insertion_order=false``, row groups of ``ROW_GROUP_ROWS``: the writer buffers one
@@ -41,10 +44,12 @@ from costwarden.focus import (
     FocusConversionError,
     FocusInputError,
     FocusNoRowsError,
+    FocusOutputConflictError,
     FocusReconciliationError,
 )
 from costwarden.focus.checks import CheckReport, run_checks
 from costwarden.focus.engine import connect, typed_focus_sql
+from costwarden.focus.input_files import MALFORMED_CSV, InputFile, csv_error
 from costwarden.focus.sources import SourceSpec, open_source
 
 RECONCILIATION_TOLERANCE = Decimal("0.01")
@@ -100,12 +105,15 @@ def convert(
     memory_limit: str | None = None,
     temp_directory: Path | str | None = None,
     threads: int | None = None,
+    replace: bool = False,
 ) -> ConvertResult:
     """Convert ``inputs`` (raw export files of ``source``) to FOCUS Parquet at ``output``.
 
     Raises FocusInputError (unreadable or unknown input), FocusConversionError (check errors;
     ``.report`` has the details) or FocusReconciliationError (BilledCost differs from the
-    source's invoice total by more than 0.01 in a period). In each case nothing is published.
+    source's invoice total by more than 0.01 in a period), FocusOutputConflictError (a period
+    in ``output`` holds billing accounts the input lacks; ``replace=True`` replaces it anyway).
+    In each case nothing is published.
     """
     out = Path(output)
     single_file = out.suffix.lower() == ".parquet"
@@ -119,9 +127,11 @@ def convert(
     staging = parent / f".{out.name}.staging-{uuid.uuid4().hex[:12]}"
     spill = Path(temp_directory) if temp_directory else Path(tempfile.mkdtemp(prefix="cw-duckdb-"))
     con = connect(memory_limit=memory_limit, temp_directory=spill, threads=threads)
+    inspected: tuple[InputFile, ...] = ()
     try:
         notify("read", "checking the input files")
         opened = open_source(con, source, inputs)
+        inspected = opened.files
         notify("map", f"mapping {source} to FOCUS 1.2")
         focus_sql = typed_focus_sql(con, source)
         notify("write", "writing Parquet to a staging folder")
@@ -138,9 +148,11 @@ def convert(
         notify("publish", f"publishing {len(periods)} billing period(s)")
         if not single_file:
             _split_periods(con, staged_file, periods, staging)
+        if not replace:
+            _refuse_dropping_accounts(con, periods, staging, out, single_file=single_file)
         published = _publish(periods, staging, out, single_file=single_file)
     except duckdb.Error as exc:
-        raise FocusInputError(f"cannot convert {_names(inputs)}: {_first_line(exc)}") from None
+        raise FocusInputError(_input_error(con, inspected, inputs, exc)) from None
     finally:
         con.close()
         shutil.rmtree(staging, ignore_errors=True)
@@ -169,6 +181,26 @@ class _Notifier:
 def _names(inputs: Sequence[Path | str]) -> str:
     names = [Path(p).name for p in inputs]
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _input_error(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[InputFile],
+    inputs: Sequence[Path | str],
+    exc: duckdb.Error,
+) -> str:
+    """The message of a conversion DuckDB refused. A CSV error does not say which file it is
+    in: each CSV input is then read on its own (the failure path only) to name it."""
+    first = _first_line(exc)
+    csv_files = [f for f in files if f.format == "csv"]
+    if "CSV Error" in first and csv_files:
+        if len(csv_files) == 1:
+            return f"{csv_files[0].path}: {MALFORMED_CSV}: {first}"
+        for file in csv_files:
+            error = csv_error(con, file.path, file.compression, file.reader_options)
+            if error:
+                return f"{file.path}: {MALFORMED_CSV}: {error}"
+    return f"cannot convert {_names(inputs)}: {first}"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -322,6 +354,47 @@ def _month(start: object) -> str:
     if isinstance(start, dt.datetime):
         return (start.astimezone(dt.UTC) if start.tzinfo else start).strftime("%Y-%m")
     return str(start)
+
+
+def _refuse_dropping_accounts(
+    con: duckdb.DuckDBPyConnection,
+    periods: Sequence[PeriodTotals],
+    staging: Path,
+    out: Path,
+    *,
+    single_file: bool,
+) -> None:
+    """FocusOutputConflictError when publishing would replace rows of a BillingAccountId that
+    the new rows lack. Reads one column, and only of the periods that already exist."""
+    if single_file:
+        pairs = [(out, staging / "focus.parquet")] if out.is_file() else []
+    else:
+        pairs = [(out / p.relative, staging / p.relative) for p in periods]
+        pairs = [(old, new) for old, new in pairs if old.is_dir()]
+    for old, new in pairs:
+        kept = _account_ids(con, old)
+        lost = sorted(kept - _account_ids(con, new)) if kept else []
+        if lost:
+            shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+            raise FocusOutputConflictError(
+                f"{old} holds billing account(s) {shown} that this input does not have: "
+                "publishing would delete their rows. Convert each account's export into its "
+                "own output, or pass --replace (replace=True) to replace the period anyway"
+            )
+
+
+def _account_ids(con: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
+    """Distinct BillingAccountId of the Parquet at ``path`` (a file or a period folder); empty
+    when it has none or is not readable as FOCUS Parquet (then there is nothing to protect)."""
+    files = path / "*.parquet" if path.is_dir() else path
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT CAST(BillingAccountId AS VARCHAR) FROM read_parquet("
+            f"{_literal(files)}, hive_partitioning = false) WHERE BillingAccountId IS NOT NULL"
+        ).fetchall()
+    except duckdb.Error:
+        return set()
+    return {str(row[0]) for row in rows}
 
 
 def _publish(

@@ -11,7 +11,9 @@ mapping reads from what ``inspect_input`` found here.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,10 @@ class InputFile:
     columns: dict[str, str]
     leaves: tuple[Leaf, ...] = field(default=(), compare=False, repr=False)
     reader_options: str = field(default="", compare=False, repr=False)
+    # clean name DuckDB gave a CSV column -> the header as written, where they differ: DuckDB
+    # names are case-insensitive, so of two headers differing only in case (legacy CUR tag
+    # columns ``resourceTags/user:Team`` and ``...:team``) the second becomes ``..:team_1``.
+    header_names: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 def detect_format(path: Path) -> tuple[InputFormat, str | None]:
@@ -122,7 +128,75 @@ def inspect_input(con: duckdb.DuckDBPyConnection, path: Path) -> InputFile:
     columns = {clean_name(leaf[0]): leaf[0] for leaf in flat}
     if not columns:
         raise FocusInputError(f"{path}: no columns")
-    return InputFile(path, fmt, compression, columns, tuple(flat), options)
+    if fmt == "csv" and len(columns) == 1:
+        _refuse_misread_csv(con, path, compression, next(iter(columns.values())))
+    renamed = _csv_header_names(path, compression, options, list(columns)) if fmt == "csv" else {}
+    return InputFile(path, fmt, compression, columns, tuple(flat), options, renamed)
+
+
+def _csv_header_names(
+    path: Path, compression: str | None, options: str, names: list[str]
+) -> dict[str, str]:
+    """DuckDB's renamed duplicates (``X_1`` beside ``x``) -> the header as written; only read
+    (the file's first line) when such a name exists, so an ordinary export costs nothing."""
+    lowered = {n.lower() for n in names}
+    if not any(
+        re.fullmatch(r"(.+)_[0-9]+", n) and n.rsplit("_", 1)[0].lower() in lowered for n in names
+    ):
+        return {}
+    found = re.search(r"delim\s*=\s*'([^']+)'", options)
+    delimiter = found.group(1) if found else ","
+    if compression not in (None, "gzip") or len(delimiter) != 1:
+        return {}
+    opener = gzip.open if compression == "gzip" else open
+    with opener(path, "rb") as handle:
+        line = handle.readline(1 << 20).decode("utf-8-sig", errors="replace")
+    header = [clean_name(h) for h in next(csv.reader([line], delimiter=delimiter), [])]
+    if len(header) != len(names):
+        return {}
+    return {name: written for name, written in zip(names, header, strict=True) if name != written}
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _refuse_misread_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, compression: str | None, header: str
+) -> None:
+    """A CSV read as one column whose name holds a delimiter: the sniffer gave up on the real
+    delimiter, because some row breaks it (a small file whose last row is cut inside a quote:
+    every sample row is the whole file). Read it with that delimiter for the real error, so
+    the message says "malformed", not "missing column ..."; a file that then reads fine goes on
+    as before."""
+    found = [d for d in _DELIMITERS if d in header]
+    if not found:
+        return
+    delim = max(found, key=header.count)
+    options = (
+        f", delim = '{delim}', header = true, all_varchar = true, "
+        f"compression = '{compression or 'none'}'"
+    )
+    error = csv_error(con, path, compression, options)
+    if error:
+        raise FocusInputError(f"{path}: {MALFORMED_CSV}: {error}")
+
+
+MALFORMED_CSV = "malformed CSV (a row cut short, or a quote never closed: a truncated file?)"
+
+
+def csv_error(
+    con: duckdb.DuckDBPyConnection, path: Path, compression: str | None, options: str = ""
+) -> str | None:
+    """The first line of DuckDB's error reading every row of one CSV file; None if it reads.
+
+    Only for error paths: it reads the whole file."""
+    try:
+        con.execute(
+            f"SELECT count(*) FROM {reader_sql([path], 'csv', compression, options)}"
+        ).fetchall()
+    except duckdb.Error as exc:
+        return _first_line(exc)
+    return None
 
 
 def _sniffed_csv(
@@ -235,10 +309,12 @@ def flat_columns(
 
 
 __all__ = [
+    "MALFORMED_CSV",
     "InputFile",
     "InputFormat",
     "Leaf",
     "absent_tokens",
+    "csv_error",
     "detect_format",
     "flat_columns",
     "inspect_input",

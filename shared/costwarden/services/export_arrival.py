@@ -30,7 +30,7 @@ from datetime import timedelta
 from decimal import Decimal
 from hashlib import sha256
 from pathlib import Path, PurePosixPath
-from typing import Literal, Protocol
+from typing import Literal, NoReturn, Protocol
 
 from costwarden.errors import CostwardenError
 from costwarden.models.export import ExportArrived, ExportObject, SourceKind
@@ -58,6 +58,12 @@ Status = Literal["published", "duplicate", "ignored", "superseded"]
 
 class ExportInProgressError(CostwardenError):
     """Another invocation holds the claim for this export; the platform should retry later."""
+
+
+class ExportRewriteInProgressError(ExportInProgressError):
+    """A data file is newer than the manifest: the export is being rewritten in place (AWS's
+    overwrite mode refreshes the parts, then the manifest). Retry later, when the manifest
+    (re-read on every attempt) names the refresh the parts belong to."""
 
 
 class ExportDataError(CostwardenError):
@@ -210,15 +216,7 @@ class _Job:
         with tempfile.TemporaryDirectory(prefix="costwarden-export-", dir=work_dir) as tmp:
             inputs = self._download(files, Path(tmp) / "in")
             if not self._manifest_unchanged():
-                raise _ManifestChanged(
-                    _outcome(
-                        "superseded",
-                        self.obj,
-                        self.arrived,
-                        reason="the manifest was rewritten while we read the export; "
-                        "its own notification brings the newer execution",
-                    )
-                )
+                self._stand_down("the manifest was rewritten while we read the export")
             conversion = (
                 convert(
                     self.arrived.source,
@@ -264,14 +262,43 @@ class _Job:
         return found
 
     def _download(self, files: Sequence[ObjectInfo], folder: Path) -> list[Path]:
+        """Download ``files`` as listed, or stand down when the export is being rewritten.
+
+        AWS's overwrite mode rewrites the data files in place, then the manifest, on every
+        refresh: the manifest's version alone cannot tell that part 1 was read before a rewrite
+        and part 2 after it (a mix of two refreshes). So every file must be the version listed,
+        and none may be newer than the manifest (written after its data files, so a newer part
+        belongs to a refresh whose manifest is still to come: retried, not published). A file
+        rewritten during the download stands down like a rewritten manifest does.
+        """
+        manifest_time = self.manifest_info.updated
+        newer = [info.key for info in files if info.updated > manifest_time]
+        if newer:
+            raise ExportRewriteInProgressError(
+                f"{self.obj.url}: {newer[0]} is newer than the manifest, so the export is being "
+                "rewritten (a refresh writes its parts, then its manifest); nothing was "
+                "published, retry later"
+            )
         folder.mkdir(parents=True)
         paths: list[Path] = []
         for index, info in enumerate(files):
             # Index first: two parts may share a base name in different folders.
             path = folder / f"{index:05d}-{PurePosixPath(info.key).name}"
-            self.source.download(info.key, path)
+            got = self.source.download(info.key, path)
+            if got.version != info.version:
+                self._stand_down(f"{info.key} was rewritten while we read the export")
             paths.append(path)
         return paths
+
+    def _stand_down(self, why: str) -> NoReturn:
+        raise _ManifestChanged(
+            _outcome(
+                "superseded",
+                self.obj,
+                self.arrived,
+                reason=f"{why}; the refresh's own manifest notification brings the newer data",
+            )
+        )
 
     def _manifest_unchanged(self) -> bool:
         """AWS's overwrite mode rewrites data files and manifest in place on every refresh."""

@@ -15,8 +15,10 @@ FOCUS converter, as in a deployment.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,11 +33,14 @@ from google.cloud import storage
 from costwarden.adapters.aws.dynamodb_state import create_state_table
 from costwarden.adapters.aws.s3_store import S3ObjectStore
 from costwarden.adapters.azure.blob_store import AzureBlobObjectStore
+from costwarden.adapters.gcp.gcs_state import GcsStateStore
 from costwarden.adapters.gcp.gcs_store import GcsObjectStore
 from costwarden.errors import PayloadError
 from costwarden.local.runtimes import AwsLambdaRuntime, AzureFunctionsRuntime, GcpFunctionsRuntime
+from costwarden.normalize.export import read_manifest
+from costwarden.ports import ClaimStatus
 from costwarden.ports_storage import ObjectStore
-from costwarden.services.export_arrival import ExportDataError
+from costwarden.services.export_arrival import DEFAULT_LEASE, ExportDataError
 from costwarden.services.export_publish import published_files, published_pointers
 from handler_support import EVENTS, FUNCTIONS
 from integration.export_arrival.exports import (
@@ -286,6 +291,30 @@ def test_gcp_marker_publishes_its_period_once_across_three_deliveries(
     assert statuses == [200, 200, 200]
     assert published(output, tmp_path) == (len(COSTS_V1), export.total.normalize())
     assert len(parquet_files(output)) == 1
+
+
+def test_gcp_redelivery_while_the_first_delivery_converts_finds_the_claim_busy(
+    gcp: tuple[ObjectStore, ObjectStore, str],
+) -> None:
+    """Eventarc redelivers with the same CloudEvent id. The first delivery's claim (owned by
+    that delivery, still converting) must make the redelivery retry later, not convert too."""
+    exports, output, bucket = gcp
+    export = place_gcp_export(exports, run_id="r1", costs=COSTS_V1, bucket=bucket)
+    arrived = read_manifest(export.obj, exports.read(export.obj.key)[0])
+    state_bucket, prefix = os.environ["COSTWARDEN_STATE"].removeprefix("gs://").split("/", 1)
+    client = storage.Client(project="test", credentials=AnonymousCredentials())
+    first = GcsStateStore(client.bucket(state_bucket), prefix=prefix + "/")
+    # The first delivery holds the claim under the CloudEvent id the redelivery repeats: were
+    # that id the owner, the redelivery would re-acquire the claim as its own and convert too.
+    owner = str(export.event["id"])
+    claim = first.claim(arrived.dedup_key, owner=owner, now=datetime.now(UTC), lease=DEFAULT_LEASE)
+    assert claim.status is ClaimStatus.ACQUIRED
+    fn = GcpFunctionsRuntime(FUNCTIONS, target="export_arrival")
+
+    result = fn.deliver(export.event)
+
+    assert result.status == 500  # ExportInProgressError: Eventarc retries later
+    assert list(output.list("")) == []
 
 
 def test_gcp_marker_declaring_more_rows_than_the_parts_hold_fails_and_writes_nothing(

@@ -30,6 +30,7 @@ from costwarden.services.export_arrival import (
     ExportDataError,
     ExportInProgressError,
     ExportOutcome,
+    ExportRewriteInProgressError,
     ExportTooLargeError,
     process_export_object,
 )
@@ -175,9 +176,11 @@ def test_a_listed_file_that_is_missing_fails_and_keeps_the_old_period(world: Wor
 
     assert {key: world.output.read(key)[0] for key in world.output_keys()} == before
     assert world.published()[0] == len(COSTS_V1)
-    # The claim was released: once the file lands, the platform's retry publishes the period.
+    # The claim was released: once the file lands (and, as every export writes them, the
+    # manifest after it), the platform's retry publishes the period.
     missing = broken.manifest_key.rsplit("/", 1)[0] + "/a2/hourly-cur-00009.csv.gz"
     world.source.write(missing, world.source.read(broken.data_keys[0])[0])
+    world.source.write(broken.manifest_key, world.source.read(broken.manifest_key)[0])
     retried = world.process(broken.obj, invocation="inv-3")
     assert retried.status == "published"
     assert world.published()[0] == len(COSTS_V2) + len(COSTS_V2[0::2])
@@ -188,6 +191,7 @@ def test_a_broken_data_file_fails_naming_it_and_keeps_the_old_period(world: Worl
     before = {key: world.output.read(key)[0] for key in world.output_keys()}
     broken = place_legacy_cur(world.source, assembly="a2", costs=COSTS_V2)
     world.source.write(broken.data_keys[1], b"account,amount\n1,2\n")  # not a CUR file
+    world.source.write(broken.manifest_key, world.source.read(broken.manifest_key)[0])  # after
 
     with pytest.raises(FocusInputError, match=r"hourly-cur-00002\.csv\.gz.*missing column"):
         world.process(broken.obj, invocation="inv-2")
@@ -252,7 +256,7 @@ def test_the_gcp_marker_run_is_found_by_listing_its_folder(world: World, data_fo
 
     outcome = world.process(export.obj)
 
-    assert outcome.status == "published"
+    assert outcome.status == "published", outcome.reason
     assert outcome.provider == "gcp"
     assert world.published() == (len(COSTS_V1), export.total.normalize())
 
@@ -349,6 +353,58 @@ def test_an_export_rewritten_while_we_read_it_is_left_to_its_own_notification(
     # The rewrite's own notification (here: the same execution id) still gets converted.
     world.source = world.source.inner  # type: ignore[attr-defined]
     assert world.process(export.obj, invocation="inv-2").status == "published"
+
+
+class RefreshingStore:
+    """AWS's overwrite mode: after our first part download, a refresh rewrites every data file
+    in place (same keys, other amounts); its manifest is still to come."""
+
+    def __init__(self, inner: LocalObjectStore, parts: dict[str, bytes]) -> None:
+        self.inner = inner
+        self.location = inner.location
+        self.parts = parts
+        self.downloads = 0
+
+    def download(self, key: str, path: Path) -> ObjectInfo:
+        info = self.inner.download(key, path)
+        self.downloads += 1
+        if self.downloads == 1:
+            for part, body in self.parts.items():
+                self.inner.write(part, body)
+        return info
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_data_rewritten_under_an_unchanged_manifest_is_never_published_as_a_mix(
+    local_world: World, tmp_path: Path
+) -> None:
+    """Refresh 1 bills 1.00 per row; refresh 2 rewrites the same part keys with 5.00 per row
+    before its manifest. Reading part 1 from refresh 1 and part 2 from refresh 2 would publish
+    a bill neither refresh wrote."""
+    world = local_world
+    export = place_legacy_cur(world.source, assembly="a1", costs=["1.00"] * 10)
+    scratch = LocalObjectStore(tmp_path / "refresh-2")
+    refresh = place_legacy_cur(scratch, assembly="a1", costs=["5.00"] * 10)
+    parts = {key: scratch.read(key)[0] for key in refresh.data_keys}
+    assert isinstance(world.source, LocalObjectStore)
+    world.source = RefreshingStore(world.source, parts)  # type: ignore[assignment]
+
+    outcome = world.process(export.obj)
+
+    assert outcome.status == "superseded"
+    assert "rewritten while we read" in (outcome.reason or "")
+    assert world.output_keys() == []
+    # A retry before refresh 2's manifest lands: its parts are newer than refresh 1's manifest.
+    world.source = world.source.inner  # type: ignore[attr-defined]
+    with pytest.raises(ExportRewriteInProgressError, match="newer than the manifest"):
+        world.process(export.obj, invocation="inv-2")
+    assert world.output_keys() == []
+    # Refresh 2's manifest lands: its notification publishes refresh 2 alone.
+    world.source.write(export.manifest_key, world.source.read(export.manifest_key)[0])
+    assert world.process(export.obj, invocation="inv-3").status == "published"
+    assert world.published() == (10, Decimal("50"))
 
 
 def test_the_claim_holds_a_record_of_the_publication(local_world: World) -> None:

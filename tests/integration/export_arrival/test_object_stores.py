@@ -120,6 +120,18 @@ def test_list_returns_the_whole_subtree_under_a_prefix(store: ObjectStore) -> No
     assert len(list(store.list(""))) == 5
 
 
+def test_list_head_and_download_spell_one_version_alike(store: ObjectStore, tmp_path: Path) -> None:
+    """The export service compares a listed version with the downloaded one to notice a file
+    rewritten under it (Azure lists ETags bare and heads them quoted)."""
+    written = store.write("run/part-0.json", b'{"a": 1}\n')
+    assert written is not None
+    (listed,) = list(store.list("run/"))
+    head = store.head("run/part-0.json")
+    downloaded = store.download("run/part-0.json", tmp_path / "part-0.json")
+    assert head is not None
+    assert listed.version == head.version == downloaded.version == written.version
+
+
 def test_delete_removes_the_object(store: ObjectStore) -> None:
     store.write("gone.json", b"{}")
 

@@ -1,7 +1,8 @@
 """What the FOCUS conversion must make of each generated legacy CUR line item.
 
 ``EXPECTED`` holds, per line item id, FOCUS values the conversion must produce; an RIFee or
-SavingsPlanRecurringFee with unused commitment also yields a second row, keyed ``<id>/unused``.
+SavingsPlanRecurringFee with unused commitment also yields a second row, keyed ``<id>/unused``;
+a SavingsPlanNegation yields none (``LEFT_OUT``).
 ``COMMON`` holds the values every row carries. Every entry states its EffectiveCost, so the
 amortized total is their sum.
 """
@@ -124,7 +125,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "spcu": {
         "ChargeCategory": "Usage",
-        "BilledCost": D("1.0"),
+        "BilledCost": D(0),  # billed by the plan's fees; its negation line is left out
         "EffectiveCost": D("0.7"),
         "ListCost": D("1.0"),
         "CommitmentDiscountId": SP_ARN,
@@ -137,18 +138,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "PricingUnit": "Lambda GB-Seconds",
         "ServiceCategory": "Compute",
         "ServiceSubcategory": "Serverless Compute",
-    },
-    "spneg": {
-        "ChargeCategory": "Usage",
-        "BilledCost": D("-1.0"),
-        "EffectiveCost": D(0),
-        "ListCost": D(0),
-        "ContractedCost": D(0),
-        "PricingQuantity": D(0),
-        "ConsumedQuantity": D(0),
-        "CommitmentDiscountId": SP_ARN,
-        "CommitmentDiscountStatus": "Used",
-        "CommitmentDiscountQuantity": D(0),
     },
     "sprf": {
         "ChargeCategory": "Purchase",
@@ -179,7 +168,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "tax": {
         "ChargeCategory": "Tax",
-        "ChargeFrequency": "Recurring",
+        "ChargeFrequency": "One-Time",
         "BilledCost": D("3.21"),
         "EffectiveCost": D("3.21"),
         "ListCost": D("3.21"),
@@ -208,26 +197,29 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "EffectiveCost": D(-2),
     },
     "bundled": {
-        "ChargeCategory": "Usage",
+        "ChargeCategory": "Credit",
         "ChargeFrequency": "Usage-Based",
         "BilledCost": D("-0.3"),
         "EffectiveCost": D("-0.3"),
-        "ListCost": D(0),
+        "ListCost": D("-0.3"),
         "ContractedCost": D("-0.3"),
+        "ListUnitPrice": None,
+        "PricingQuantity": None,
+        "PricingCategory": None,
         "ServiceCategory": "Networking",
         "ServiceSubcategory": "Content Delivery",
     },
     "edp": {
-        "ChargeCategory": "Usage",
+        "ChargeCategory": "Credit",
         "BilledCost": D("-1.2"),
         "EffectiveCost": D("-1.2"),
-        "ListCost": D(0),
+        "ListCost": D("-1.2"),
     },
     "prd": {
-        "ChargeCategory": "Usage",
+        "ChargeCategory": "Credit",
         "BilledCost": D("-0.1"),
         "EffectiveCost": D("-0.1"),
-        "ListCost": D(0),
+        "ListCost": D("-0.1"),
     },
     "mystery": {
         "ChargeCategory": "Adjustment",

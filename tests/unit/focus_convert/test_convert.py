@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from costwarden.focus import FocusConversionError, FocusInputError, FocusReconciliationError
+from costwarden.focus import (
+    FocusConversionError,
+    FocusInputError,
+    FocusOutputConflictError,
+    FocusReconciliationError,
+)
 from costwarden.focus.checks import CheckReport
 from costwarden.focus.convert import ROW_GROUP_ROWS, STAGES, ProgressEvent, convert, reconcile
 from costwarden.focus.schema import FOCUS_COLUMNS
@@ -95,6 +101,22 @@ def test_a_rerun_replaces_its_period_and_leaves_other_periods_alone(tmp_path: Pa
         "provider=aws/billing_period=2025-12/part-0.parquet",
     ]
     assert not list(tmp_path.glob(".focus.staging-*"))
+
+
+def test_a_period_is_replaced_when_the_input_has_all_its_accounts(tmp_path: Path) -> None:
+    """Only a replacement that would delete an account's rows is refused; a rerun of the same
+    account, or a consolidated export holding it and more, replaces the period as before."""
+    out = tmp_path / "o.parquet"
+    rows = cur.line_items()
+    convert(SOURCE, [cur.write_csv(tmp_path / "a.csv", rows)], output=out)
+    both = rows + [
+        {**r, "bill/PayerAccountId": "222222222222", "identity/LineItemId": f"b-{i}"}
+        for i, r in enumerate(rows)
+    ]
+    convert(SOURCE, [cur.write_csv(tmp_path / "ab.csv", both)], output=out)
+    with pytest.raises(FocusOutputConflictError, match="222222222222"):
+        convert(SOURCE, [cur.write_csv(tmp_path / "a2.csv", rows)], output=out)
+    assert len(read_focus(out)) == 2 * len(want.EXPECTED)  # the single file left as it was
 
 
 def test_check_violations_block_the_swap_and_leave_the_published_period(tmp_path: Path) -> None:
@@ -269,6 +291,36 @@ def test_a_broken_input_raises_an_error_naming_the_file_and_writes_nothing(
     assert not list(tmp_path.glob(".focus.staging-*"))
 
 
+def _cut_inside_a_quote(path: Path, copies: int) -> Path:
+    """A complete gzip stream whose last CSV line ends inside a quoted field: a part cut short
+    where its writer stopped (the line bills a cost, so dropping it changes the bill)."""
+    text = cur.write_csv(path.with_suffix(".tmp"), cur.line_items() * copies).read_text("utf-8")
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    path.write_bytes(gzip.compress((text + last[: last.index(",") + 1] + '"cut sh').encode()))
+    return path
+
+
+def test_a_part_cut_inside_a_quote_is_an_error_naming_it_whatever_follows(tmp_path: Path) -> None:
+    """DuckDB's multi-file CSV scan dropped such a line without a word when the scan went on to
+    another part (one thread, three parts here; the sniffer's sample must not reach the cut,
+    so the part has more rows than the sample)."""
+    parts = [_cut_inside_a_quote(tmp_path / "part-1.csv.gz", copies=1_200)]
+    for n in (2, 3):
+        rows = cur.line_items() * 1_200
+        parts.append(cur.write_csv(tmp_path / f"part-{n}.csv.gz", rows, gzipped=True))
+    with pytest.raises(FocusInputError, match=r"part-1\.csv\.gz: malformed CSV"):
+        convert(SOURCE, parts, output=tmp_path / "focus", threads=1)
+    assert not (tmp_path / "focus").exists()
+
+
+def test_a_small_csv_cut_inside_a_quote_is_malformed_not_missing_columns(tmp_path: Path) -> None:
+    """Sampling every row, the sniffer found no delimiter that fits and read one column."""
+    part = _cut_inside_a_quote(tmp_path / "cur.csv.gz", copies=1)
+    with pytest.raises(FocusInputError, match=r"cur\.csv\.gz: malformed CSV") as caught:
+        convert(SOURCE, [part], output=tmp_path / "focus")
+    assert "missing column" not in str(caught.value)
+
+
 def test_an_unknown_source_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(FocusInputError, match="no FOCUS mapping for source 'oracle-cost'"):
         convert("oracle-cost", [cur.write_csv(tmp_path / "c.csv", [])], output=tmp_path / "o")
@@ -277,3 +329,19 @@ def test_an_unknown_source_is_an_input_error(tmp_path: Path) -> None:
 def test_a_header_only_export_is_an_error_not_an_empty_success(tmp_path: Path) -> None:
     with pytest.raises(FocusInputError, match="no rows"):
         convert(SOURCE, [cur.write_csv(tmp_path / "c.csv", [])], output=tmp_path / "o")
+
+
+def test_tag_columns_differing_only_in_case_keep_their_own_keys(tmp_path: Path) -> None:
+    """DuckDB names columns case-insensitively and reads the second header as ``..:team_1``;
+    the Tags key must be the header as AWS wrote it, never a made-up ``team_1``."""
+    columns = [*cur.COLUMNS, "resourceTags/user:team"]
+    rows = [{**r, "resourceTags/user:team": "payments"} for r in cur.line_items()]
+    plain = cur.write_csv(tmp_path / "a.csv", rows, columns=columns)
+    packed = cur.write_csv(tmp_path / "b.csv.gz", rows, columns=columns, gzipped=True)
+    for inputs in ([plain], [plain, packed]):
+        out = tmp_path / f"o{len(inputs)}.parquet"
+        convert(SOURCE, inputs, output=out)
+        tags = duckdb.sql(f"SELECT DISTINCT Tags FROM '{out}' WHERE Tags IS NOT NULL").fetchall()
+        keys = {k for (text,) in tags for k in json.loads(text)}
+        assert {"team", "Team"} <= keys
+        assert not [k for k in keys if k.endswith("_1")]

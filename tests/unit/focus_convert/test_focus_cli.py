@@ -33,8 +33,32 @@ def test_convert_writes_the_period_and_prints_its_totals(tmp_path: Path) -> None
     source = cur.write_csv(tmp_path / "cur.csv.gz", cur.line_items(), gzipped=True)
     code, out, _ = _run("convert", "--from", "aws-cur-legacy", source, "--output", tmp_path / "o")
     assert code == 0
-    assert "aws 2025-11: 19 rows, BilledCost 1388.7820000000 (source 1388.7820000000)" in out
+    assert "aws 2025-11: 18 rows, BilledCost 1388.7820000000 (source 1388.7820000000)" in out
     assert (tmp_path / "o/provider=aws/billing_period=2025-11/part-0.parquet").exists()
+
+
+def test_a_second_payer_into_the_same_output_is_refused_unless_replace(tmp_path: Path) -> None:
+    """Periods are keyed by provider and month: payer B's export must not delete payer A's."""
+    out = tmp_path / "o"
+    first = cur.write_csv(tmp_path / "a.csv", cur.line_items())
+    other = [{**r, "bill/PayerAccountId": "222222222222"} for r in cur.line_items()]
+    second = cur.write_csv(tmp_path / "b.csv", other)
+    assert _run("convert", "--from", "aws-cur-legacy", first, "-o", out)[0] == 0
+    before = sorted(p.read_bytes() for p in out.rglob("*.parquet"))
+
+    code, stdout, err = _run("convert", "--from", "aws-cur-legacy", second, "-o", out)
+    assert (code, stdout) == (2, "")
+    assert err.startswith("error: "), err
+    assert "billing account(s) 012345678901" in err
+    assert "--replace" in err
+    assert sorted(p.read_bytes() for p in out.rglob("*.parquet")) == before
+
+    code, _, _ = _run("convert", "--from", "aws-cur-legacy", second, "-o", out, "--replace")
+    assert code == 0
+    accounts = duckdb.sql(
+        f"SELECT DISTINCT BillingAccountId FROM read_parquet('{out}/**/*.parquet')"
+    ).fetchall()
+    assert accounts == [("222222222222",)]
 
 
 @pytest.mark.parametrize(
@@ -63,7 +87,7 @@ def test_convert_refused_by_the_checks_exits_2_and_names_the_rules(tmp_path: Pat
     code, _, err = _run("convert", "--from", "aws-cur-legacy", source, "-o", tmp_path / "o")
     assert code == 2
     assert err.startswith("error: converted rows fail FOCUS checks; nothing was written")
-    assert "BillingCurrency.iso-4217: 1 of 19 rows" in err
+    assert "BillingCurrency.iso-4217: 1 of 18 rows" in err
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").rglob("*.parquet"))
 
 
@@ -77,7 +101,7 @@ def converted(tmp_path: Path) -> Path:
 def test_validate_passes_converted_data_with_a_summary(converted: Path) -> None:
     code, out, _ = _run("validate", converted)
     assert code == 0
-    assert "19 rows" in out
+    assert "18 rows" in out
     assert "passes" in out
 
 
@@ -107,7 +131,7 @@ def test_validate_json_lists_failures_with_samples(converted: Path) -> None:
     code, out, _ = _run("validate", "--json", converted)
     report = json.loads(out)
     assert code == 0
-    assert report["rows"] == 19
+    assert report["rows"] == 18
     assert report["ok"] is True
     assert all(f["severity"] == "warning" for f in report["failures"])
 

@@ -326,6 +326,8 @@ def test_cur2_commitments_are_amortized_and_unused_parts_split_out(mapped: Mappe
     )
     assert ri_unused["CommitmentDiscountStatus"] == "Unused"
     assert ri_unused["CommitmentDiscountQuantity"] == 40
+    # Unused commitment is waste, not a saving: no list or contracted value.
+    assert (ri_unused["ListCost"], ri_unused["ContractedCost"]) == (0, 0)
 
     sp_used = mapped.one(x_LineItemType="SavingsPlanCoveredUsage")
     assert (sp_used["BilledCost"], sp_used["EffectiveCost"]) == (0, Decimal("0.3"))
@@ -358,10 +360,16 @@ def test_cur2_tax_credits_and_discounts(mapped: MappedRows) -> None:
     assert tax["PricingUnit"] is None
     assert tax["SkuPriceId"] is None
     assert tax["ListCost"] == tax["ContractedCost"] == tax["EffectiveCost"] == Decimal("4.2")
-    for kind, amount in (("Credit", "-1.00"), ("EdpDiscount", "-0.10"), ("Refund", "-2")):
+    assert tax["ChargeFrequency"] == "One-Time"
+    for kind, amount, category, frequency in (
+        ("Credit", "-1.00", "Credit", "One-Time"),
+        ("EdpDiscount", "-0.10", "Credit", "Usage-Based"),
+        ("Refund", "-2", "Usage", "One-Time"),  # FOCUS: Usage "including refunds"
+    ):
         row = mapped.one(x_LineItemType=kind)
-        assert row["ChargeCategory"] == "Credit"
+        assert (row["ChargeCategory"], row["ChargeFrequency"]) == (category, frequency)
         assert row["BilledCost"] == row["ListCost"] == row["ContractedCost"] == Decimal(amount)
+        assert row["ListUnitPrice"] is None
     s3 = mapped.one(x_ServiceCode="AmazonS3")
     # CUR's unit abbreviations in FOCUS Unit Format.
     assert (s3["PricingUnit"], s3["ConsumedUnit"]) == ("GB-Months", "GB-Months")
@@ -416,3 +424,14 @@ def test_cur2_classifies_by_product_code_as_legacy_cur_does(tmp_path: Path) -> N
     assert ec2 == {("Compute", "Virtual Machines")}
     other = mapped.one(x_ServiceCode="AmazonNewThing")
     assert (other["ServiceCategory"], other["ServiceSubcategory"]) == ("Other", "Other (Other)")
+
+
+def test_cur2_integer_account_ids_get_their_leading_zeros_back(tmp_path: Path) -> None:
+    """A Parquet export (or a re-typed copy of one) with the ids as BIGINT: AWS ids are 12
+    digits, so 12345678901 is 012345678901, as the legacy CUR mapping already reads it."""
+    types = dict(PARQUET_TYPES, bill_payer_account_id="BIGINT", line_item_usage_account_id="BIGINT")
+    path = tmp_path / "cur2-int.parquet"
+    rows = run_mapping(
+        "aws-cur2", [write_parquet(path, _without_empty_maps(cur2_rows()), types=types)]
+    )
+    assert {(r["BillingAccountId"], r["SubAccountId"]) for r in rows.rows} == {(PAYER, LINKED)}

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from costwarden.focus import FocusConversionError
+from costwarden.focus.checks import CheckReport
+from costwarden.focus.convert import convert
 from unit.focus_mappings.mapping_support import MappedRows, run_mapping
 from unit.focus_mappings.shared_checks import assert_focus_shape, utc
 from unit.focus_mappings.writers import write_csv, write_parquet
@@ -421,6 +424,21 @@ def test_actual_and_amortized_files_fed_together_are_flagged_mixed(tmp_path: Pat
     assert {r["x_CostDataset"] for r in rows.rows} == {"Mixed"}
     purchase = rows.one(ChargeCategory="Purchase", ChargeClass=None)
     assert (purchase["BilledCost"], purchase["EffectiveCost"]) == (300, 0)  # amortized elsewhere
+
+
+def test_a_mixed_conversion_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    """The mixed rows reconcile with the (double-counted) source total, so only a check stops
+    them: convert refuses them, naming the rule."""
+    actual = write_csv(tmp_path / "actual.csv", ea_actual_rows())
+    amortized = write_csv(tmp_path / "amortized.csv", ea_amortized_rows())
+    with pytest.raises(FocusConversionError, match=r"x_CostDataset\.one-dataset") as caught:
+        convert("azure-cost", [actual, amortized], output=tmp_path / "focus")
+    report = caught.value.report
+    assert isinstance(report, CheckReport)
+    assert [r.rule.id for r in report.errors] == ["x_CostDataset.one-dataset"]
+    assert not (tmp_path / "focus").exists()
+    for one in (actual, amortized):  # each dataset on its own still converts
+        convert("azure-cost", [one], output=tmp_path / one.stem)
 
 
 def test_one_category_per_service_name_whatever_the_provider(tmp_path: Path) -> None:

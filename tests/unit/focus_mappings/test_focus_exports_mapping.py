@@ -420,3 +420,13 @@ def test_azure_focus_promotes_10_extras_and_fixes_quirks(azure_mapped: MappedRow
     purchase = azure_mapped.one(ChargeCategory="Purchase")
     assert (purchase["BilledCost"], purchase["EffectiveCost"]) == (300, 0)
     assert azure_mapped.total("BilledCost") == Decimal("312.42")
+
+
+def test_aws_focus_integer_account_ids_get_their_leading_zeros_back(tmp_path: Path) -> None:
+    """AWS ids are 12 digits; a BIGINT column printed them without their leading zeros."""
+    types = dict(AWS_PARQUET_TYPES, BillingAccountId="BIGINT", SubAccountId="BIGINT")
+    path = write_parquet(tmp_path / "focus-int.parquet", aws_rows_12(), types=types)
+    rows = run_mapping("aws-focus", [path])
+    assert {(r["BillingAccountId"], r["SubAccountId"]) for r in rows.rows} == {
+        ("012345678901", "000987654321")
+    }

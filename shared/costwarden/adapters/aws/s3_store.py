@@ -12,6 +12,7 @@ uploads and downloads stream from and to disk and never hold a file in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,14 @@ class S3ObjectStore:
             raise self._error("download", key, exc) from exc
         except BotoCoreError as exc:
             raise self._error("download", key, exc) from exc
+        # The version of exactly the bytes downloaded (the port's promise): the object may be
+        # rewritten between the head and the GETs (AWS's overwrite-mode exports are). Unchanged
+        # after: the bytes are that version (an ETag names the content). Changed: a version
+        # that matches neither, so a caller comparing it with a listing sees the change.
+        after = self.head(key)
+        if after is None or after.version != info.version:
+            later = after.version if after is not None else "deleted"
+            return replace(info, version=f"{info.version}->{later}")
         return info
 
     def upload(self, path: Path, key: str, *, content_type: str | None = None) -> ObjectInfo:

@@ -138,9 +138,15 @@ def _info(key: str, properties: Any) -> ObjectInfo:
     return ObjectInfo(
         key=key,
         size=int(properties.size or 0),
-        version=str(properties.etag),
+        version=_quoted(str(properties.etag)),
         updated=_utc(properties.last_modified),
     )
+
+
+def _quoted(etag: str) -> str:
+    """One spelling per version: a listing gives the ETag bare (``0x8D...``), a head, download
+    or write quoted (``"0x8D..."``); versions are compared across them."""
+    return etag if etag.startswith(('"', 'W/"')) else f'"{etag}"'
 
 
 def _utc(value: datetime | None) -> datetime:

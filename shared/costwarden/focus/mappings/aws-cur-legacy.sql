@@ -15,8 +15,11 @@
 --   resourceTags/aws:createdBy  -> "aws:createdBy"        (AWS-defined keys keep AWS's prefix)
 --   costCategory/Env            -> "costCategory/Env"     (a second user scheme needs a prefix)
 --
--- One FOCUS row per CUR line item, so BilledCost reconciles row for row with
+-- One FOCUS row per CUR line item except SavingsPlanNegation, so BilledCost reconciles with
 -- lineItem/UnblendedCost (the invoice basis: usage, fees, tax, credits, refunds, discounts).
+-- A SavingsPlanNegation line only cancels its SavingsPlanCoveredUsage line's on-demand cost on
+-- the invoice: it is left out and the covered usage is billed at 0 instead, as FOCUS bills
+-- covered usage (per pair the sum is the same: covered + negation = 0).
 -- Plus one extra row per RIFee / SavingsPlanRecurringFee line with an unused commitment:
 -- FOCUS puts the unused part of a commitment on its own "Usage" row (CommitmentDiscountStatus
 -- Unused, BilledCost 0, EffectiveCost = the unused amount) and wants EffectiveCost 0 on the
@@ -25,15 +28,22 @@
 -- EffectiveCost follows AWS's own amortization (the CUR query library's amortized cost):
 --   DiscountedUsage          reservation/EffectiveCost
 --   SavingsPlanCoveredUsage  savingsPlan/SavingsPlanEffectiveCost
---   SavingsPlanNegation, SavingsPlanUpfrontFee, RIFee, SavingsPlanRecurringFee, and a Fee
---   that buys a reservation: 0 (amortized into the covered usage and the unused rows)
+--   SavingsPlanUpfrontFee, RIFee, SavingsPlanRecurringFee, and a Fee that buys a
+--   reservation: 0 (amortized into the covered usage and the unused rows)
 --   unused RI row            reservation/UnusedAmortizedUpfrontFeeForBillingPeriod
 --                            + reservation/UnusedRecurringFee
 --   unused Savings Plan row  savingsPlan/TotalCommitmentToDate - savingsPlan/UsedCommitment
 --   everything else          lineItem/UnblendedCost
--- SavingsPlanCoveredUsage keeps its on-demand UnblendedCost as BilledCost and the matching
--- SavingsPlanNegation row cancels it, as on the invoice: per pair, not per row, covered usage
--- costs nothing on the bill.
+--
+-- Classification (the same as aws-cur2.sql's; tests/integration/focus_conformance/
+-- test_aws_cur_exports_agree.py holds the two to it):
+--   * The negotiated discounts (EdpDiscount, PrivateRateDiscount, BundledDiscount, Discount,
+--     DistributorDiscount, RiVolumeDiscount) are Credit, Usage-Based: FOCUS 1.2 names "usage
+--     discounts" and "negotiated benefits" granted after the fact as Credit; with no unit
+--     price, their ListCost and ContractedCost equal BilledCost.
+--   * Tax is One-Time (charged once per period on what was used, not on a fixed cadence).
+--   * An unused commitment row has ListCost and ContractedCost 0, like its BilledCost: the
+--     unused amount is waste, not a saving (EffectiveCost carries it).
 --
 -- Deliberate choices (see docs):
 --   * Legacy CUR has no account names: BillingAccountName/SubAccountName repeat the id.
@@ -43,7 +53,8 @@
 --   * A line item that starts before its billing period is a correction of an earlier period
 --     (ChargeClass "Correction").
 --   * A Refund is a negative charge of what it refunds (FOCUS: Usage and Purchase "include
---     refunds"): Purchase when it refunds a Savings Plan or reservation, Usage otherwise.
+--     refunds"): Purchase when it refunds a Savings Plan or reservation, Usage otherwise;
+--     One-Time, with no unit price (ListCost = ContractedCost = BilledCost).
 --   * An unknown LineItemType becomes "Adjustment" (FOCUS's category for anything else) and
 --     keeps its name in x_LineItemType; nothing is dropped.
 --   * ServiceCategory/ServiceSubcategory come from the product code table shared by the AWS
@@ -149,21 +160,22 @@ lines AS (
         cur.*,
         row_kinds.kind,
         CASE
-            WHEN cur.line_type IN ('SavingsPlanCoveredUsage', 'SavingsPlanNegation',
-                                   'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee')
+            WHEN cur.line_type IN ('SavingsPlanCoveredUsage', 'SavingsPlanUpfrontFee',
+                                   'SavingsPlanRecurringFee')
                 THEN cur.savings_plan_arn
             WHEN cur.line_type IN ('DiscountedUsage', 'RIFee') THEN cur.reservation_arn
             WHEN cur.line_type = 'Fee' THEN cur.reservation_arn
         END AS commitment_id,
         CASE
             WHEN row_kinds.kind = 'unused' THEN 'Usage'
-            WHEN cur.line_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage',
-                                   'SavingsPlanNegation') THEN 'Usage'
-            WHEN cur.line_type LIKE '%Discount' THEN 'Usage'
+            WHEN cur.line_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+                THEN 'Usage'
             WHEN cur.line_type IN ('Fee', 'RIFee', 'SavingsPlanUpfrontFee',
                                    'SavingsPlanRecurringFee') THEN 'Purchase'
             WHEN cur.line_type = 'Tax' THEN 'Tax'
-            WHEN cur.line_type = 'Credit' THEN 'Credit'
+            WHEN cur.line_type IN ('Credit', 'EdpDiscount', 'PrivateRateDiscount',
+                                   'BundledDiscount', 'Discount', 'DistributorDiscount',
+                                   'RiVolumeDiscount') THEN 'Credit'
             WHEN cur.line_type = 'Refund'
                  AND (cur.savings_plan_arn IS NOT NULL OR cur.reservation_arn IS NOT NULL
                       OR cur.product_code LIKE '%SavingsPlans') THEN 'Purchase'
@@ -172,13 +184,15 @@ lines AS (
         END AS category,
         CASE
             WHEN row_kinds.kind = 'unused' THEN 0
-            WHEN cur.line_type = 'SavingsPlanNegation' THEN 0
-            WHEN cur.line_type IN ('Tax', 'Credit') THEN NULL
+            WHEN cur.line_type IN ('Tax', 'Credit', 'EdpDiscount', 'PrivateRateDiscount',
+                                   'BundledDiscount', 'Discount', 'DistributorDiscount',
+                                   'RiVolumeDiscount') THEN NULL
             ELSE cur.usage_amount
         END AS quantity
     FROM cur
     CROSS JOIN row_kinds
-    WHERE row_kinds.kind = 'charge'
+    WHERE (row_kinds.kind = 'charge'
+            AND COALESCE(cur.line_type, '') <> 'SavingsPlanNegation')
         OR (cur.line_type = 'RIFee' AND cur.ri_unused_cost > 0)
         OR (cur.line_type = 'SavingsPlanRecurringFee' AND cur.sp_unused_cost > 0)
 ),
@@ -188,6 +202,7 @@ focus AS (
         lines.*,
         CASE
             WHEN lines.kind = 'unused' THEN 0
+            WHEN lines.line_type = 'SavingsPlanCoveredUsage' THEN 0
             ELSE lines.unblended_cost
         END AS billed_cost,
         CASE
@@ -197,37 +212,35 @@ focus AS (
                 THEN COALESCE(lines.ri_effective_cost, lines.unblended_cost)
             WHEN lines.line_type = 'SavingsPlanCoveredUsage'
                 THEN COALESCE(lines.sp_effective_cost, lines.unblended_cost)
-            WHEN lines.line_type IN ('SavingsPlanNegation', 'SavingsPlanUpfrontFee',
-                                     'SavingsPlanRecurringFee', 'RIFee') THEN 0
+            WHEN lines.line_type IN ('SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee', 'RIFee')
+                THEN 0
             WHEN lines.line_type = 'Fee' AND lines.reservation_arn IS NOT NULL THEN 0
             ELSE lines.unblended_cost
         END AS effective_cost,
-        -- List and contracted prices exist for usage and purchases. A negation, a discount line
-        -- and the unused rows buy nothing at a price: 0. Taxes, credits and adjustments have
+        -- List and contracted prices exist for usage and purchases. The unused rows buy
+        -- nothing at a price: 0. Taxes, credits (discounts too), refunds and adjustments have
         -- no unit price; their cost columns equal BilledCost, as FOCUS asks.
         CASE
-            WHEN lines.kind = 'unused' OR lines.line_type = 'SavingsPlanNegation' THEN 0
-            WHEN lines.line_type LIKE '%Discount' THEN 0
+            WHEN lines.kind = 'unused' THEN 0
             WHEN lines.category IN ('Tax', 'Credit', 'Adjustment') OR lines.line_type = 'Refund'
                 THEN NULL
             ELSE lines.public_rate
         END AS list_unit_price,
         CASE
-            WHEN lines.kind = 'unused' OR lines.line_type = 'SavingsPlanNegation' THEN 0
-            WHEN lines.line_type LIKE '%Discount' THEN 0
+            WHEN lines.kind = 'unused' THEN 0
             WHEN lines.category IN ('Tax', 'Credit', 'Adjustment') OR lines.line_type = 'Refund'
                 THEN lines.unblended_cost
             ELSE COALESCE(lines.public_cost, lines.unblended_cost)
         END AS list_cost,
         CASE
-            WHEN lines.kind = 'unused' OR lines.line_type = 'SavingsPlanNegation' THEN 0
+            WHEN lines.kind = 'unused' THEN 0
             WHEN lines.line_type = 'DiscountedUsage' THEN lines.public_rate
-            WHEN lines.line_type LIKE '%Discount' OR lines.line_type = 'Refund' THEN NULL
+            WHEN lines.line_type = 'Refund' THEN NULL
             WHEN lines.category IN ('Tax', 'Credit', 'Adjustment') THEN NULL
             ELSE lines.unblended_rate
         END AS contracted_unit_price,
         CASE
-            WHEN lines.kind = 'unused' OR lines.line_type = 'SavingsPlanNegation' THEN 0
+            WHEN lines.kind = 'unused' THEN 0
             WHEN lines.line_type = 'DiscountedUsage' THEN COALESCE(lines.public_cost, 0)
             ELSE lines.unblended_cost
         END AS contracted_cost,
@@ -262,8 +275,8 @@ SELECT
     CASE
         WHEN focus.kind = 'unused' THEN 'Usage-Based'
         WHEN focus.line_type IN ('Fee', 'SavingsPlanUpfrontFee') THEN 'One-Time'
-        WHEN focus.line_type IN ('RIFee', 'SavingsPlanRecurringFee', 'Tax') THEN 'Recurring'
-        WHEN focus.line_type IN ('Credit', 'Refund') THEN 'One-Time'
+        WHEN focus.line_type IN ('RIFee', 'SavingsPlanRecurringFee') THEN 'Recurring'
+        WHEN focus.line_type IN ('Tax', 'Credit', 'Refund') THEN 'One-Time'
         WHEN focus.category = 'Purchase' THEN 'One-Time'
         WHEN focus.category = 'Adjustment' THEN 'One-Time'
         ELSE 'Usage-Based'
@@ -289,7 +302,6 @@ SELECT
         WHEN focus.kind = 'unused' AND focus.line_type = 'RIFee' THEN focus.ri_unused_quantity
         WHEN focus.kind = 'unused' THEN focus.sp_unused_cost
         WHEN focus.line_type = 'SavingsPlanCoveredUsage' THEN focus.sp_effective_cost
-        WHEN focus.line_type = 'SavingsPlanNegation' THEN 0
         WHEN focus.line_type = 'SavingsPlanRecurringFee' THEN focus.sp_commitment
         WHEN focus.line_type = 'SavingsPlanUpfrontFee' THEN focus.unblended_cost
         ELSE focus.usage_amount

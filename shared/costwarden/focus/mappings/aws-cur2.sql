@@ -23,10 +23,17 @@
 --                   (reservation_unused_amortized_upfront_fee_for_billing_period +
 --                   reservation_unused_recurring_fee; savings_plan_total_commitment_to_date -
 --                   savings_plan_used_commitment), otherwise the unblended cost.
--- Charge categories: Usage/DiscountedUsage/SavingsPlanCoveredUsage -> Usage;
--- Fee/RIFee/SavingsPlanUpfrontFee/SavingsPlanRecurringFee -> Purchase; Tax -> Tax;
--- Credit/Refund and the negotiated discounts (EdpDiscount, PrivateRateDiscount, BundledDiscount,
--- Discount, DistributorDiscount, RiVolumeDiscount) -> Credit; anything new -> Adjustment.
+-- Charge categories (the same as aws-cur-legacy.sql's; tests/integration/focus_conformance/
+-- test_aws_cur_exports_agree.py holds the two to it): Usage/DiscountedUsage/
+-- SavingsPlanCoveredUsage -> Usage; Fee/RIFee/SavingsPlanUpfrontFee/SavingsPlanRecurringFee ->
+-- Purchase; Tax -> Tax (One-Time); Credit and the negotiated discounts (EdpDiscount,
+-- PrivateRateDiscount, BundledDiscount, Discount, DistributorDiscount, RiVolumeDiscount: FOCUS
+-- 1.2 names "usage discounts" and "negotiated benefits" granted after the fact as Credit) ->
+-- Credit; a Refund is a negative charge of what it refunds (FOCUS: Usage and Purchase "include
+-- refunds"): Purchase when it refunds a Savings Plan or reservation, else Usage, One-Time,
+-- without unit prices; anything new -> Adjustment.
+-- An unused commitment row has ListCost and ContractedCost 0, like its BilledCost: the unused
+-- amount is waste, not a saving (EffectiveCost carries it).
 -- Units: CUR's abbreviations are spelled out in FOCUS Unit Format (Hrs -> Hours, GB-Mo ->
 -- GB-Months).
 -- Tags: resource_tags keys come normalized (`user_team`, `aws_created_by`): user tags lose the
@@ -35,14 +42,22 @@ WITH
 -- @include _aws_services.sql
 n AS (
     SELECT
-        src."bill_payer_account_id" AS payer_account_id,
+        -- An integer Parquet column loses an id's leading zeros: AWS ids are 12 digits.
+        CASE
+            WHEN LENGTH(src."bill_payer_account_id") < 12 THEN LPAD(src."bill_payer_account_id", 12, '0')
+            ELSE src."bill_payer_account_id"
+        END AS payer_account_id,
         src."bill_payer_account_name" AS payer_account_name,
         src."bill_billing_period_start_date" AS bp_start_raw,
         src."bill_billing_period_end_date" AS bp_end_raw,
         src."bill_invoice_id" AS invoice_id,
         src."bill_invoicing_entity" AS invoicing_entity,
         src."bill_billing_entity" AS billing_entity,
-        src."line_item_usage_account_id" AS usage_account_id,
+        -- An integer Parquet column loses an id's leading zeros: AWS ids are 12 digits.
+        CASE
+            WHEN LENGTH(src."line_item_usage_account_id") < 12 THEN LPAD(src."line_item_usage_account_id", 12, '0')
+            ELSE src."line_item_usage_account_id"
+        END AS usage_account_id,
         src."line_item_usage_account_name" AS usage_account_name,
         src."line_item_line_item_type" AS line_item_type,
         src."line_item_usage_start_date" AS usage_start_raw,
@@ -113,8 +128,15 @@ t AS (
             WHEN line_item_type IN ('Fee', 'RIFee', 'SavingsPlanUpfrontFee', 'SavingsPlanRecurringFee')
                 THEN 'Purchase'
             WHEN line_item_type = 'Tax' THEN 'Tax'
+            WHEN line_item_type = 'Refund'
+                AND (
+                    NULLIF(savings_plan_arn, '') IS NOT NULL
+                    OR NULLIF(reservation_arn, '') IS NOT NULL
+                    OR product_code LIKE '%SavingsPlans'
+                ) THEN 'Purchase'
+            WHEN line_item_type = 'Refund' THEN 'Usage'
             WHEN line_item_type IN (
-                'Credit', 'Refund', 'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount',
+                'Credit', 'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount',
                 'Discount', 'DistributorDiscount', 'RiVolumeDiscount'
             ) THEN 'Credit'
             ELSE 'Adjustment'
@@ -213,13 +235,15 @@ c AS (
         END AS effective_cost,
         -- A purchase's own rate is its list price when AWS gives no public on-demand rate.
         CASE
+            WHEN line_item_type = 'Refund' THEN NULL
             WHEN row_kind = 'line' AND category = 'Usage' THEN public_rate
             WHEN row_kind = 'line' AND category = 'Purchase' THEN COALESCE(public_rate, unblended_rate)
         END AS list_unit_price,
         -- Negotiated price before commitment discounts: a covered line's own rate is the
         -- commitment's, so the public rate stands in for it there.
         CASE
-            WHEN row_kind = 'unused' OR category NOT IN ('Usage', 'Purchase') THEN NULL
+            WHEN row_kind = 'unused' OR category NOT IN ('Usage', 'Purchase')
+                OR line_item_type = 'Refund' THEN NULL
             WHEN line_item_type IN ('DiscountedUsage', 'SavingsPlanCoveredUsage')
                 THEN public_rate
             ELSE unblended_rate
@@ -279,6 +303,7 @@ SELECT
         CASE
             WHEN row_kind = 'unused' THEN 'Usage-Based'
             WHEN line_item_type IN ('RIFee', 'SavingsPlanRecurringFee') THEN 'Recurring'
+            WHEN line_item_type = 'Refund' THEN 'One-Time'
             WHEN category = 'Usage' THEN 'Usage-Based'
             WHEN line_item_type IN (
                 'EdpDiscount', 'PrivateRateDiscount', 'BundledDiscount', 'Discount',
@@ -332,7 +357,7 @@ SELECT
                 THEN ROUND(contracted_unit_price * pricing_quantity, 10)
             WHEN list_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
                 THEN ROUND(list_unit_price * pricing_quantity, 10)
-            WHEN row_kind = 'unused' THEN effective_cost
+            WHEN row_kind = 'unused' THEN CAST(0 AS DECIMAL(38, 10))
             ELSE billed_cost
         END AS DECIMAL(38, 10)
     ) AS "ContractedCost",
@@ -344,7 +369,8 @@ SELECT
         CASE
             WHEN list_unit_price IS NOT NULL AND pricing_quantity IS NOT NULL
                 THEN ROUND(list_unit_price * pricing_quantity, 10)
-            WHEN row_kind = 'unused' THEN effective_cost
+            WHEN row_kind = 'unused' THEN CAST(0 AS DECIMAL(38, 10))
+            WHEN line_item_type = 'Refund' THEN billed_cost
             WHEN charge_category IN ('Usage', 'Purchase') THEN COALESCE(public_cost, billed_cost)
             ELSE billed_cost
         END AS DECIMAL(38, 10)

@@ -75,7 +75,11 @@ n AS (
             END AS TIMESTAMPTZ
         ) AS cp_end,
         src."AvailabilityZone" AS availability_zone,
-        src."BillingAccountId" AS billing_account_id,
+        -- An integer Parquet column loses an id's leading zeros: AWS ids are 12 digits.
+        CASE
+            WHEN LENGTH(src."BillingAccountId") < 12 THEN LPAD(src."BillingAccountId", 12, '0')
+            ELSE src."BillingAccountId"
+        END AS billing_account_id,
         src."BillingAccountName" AS billing_account_name,
         src."BillingAccountType" AS billing_account_type,
         src."CapacityReservationId" AS capacity_reservation_id,
@@ -133,7 +137,11 @@ n AS (
         COALESCE(src."SkuMeter", src."x_UsageType") AS sku_meter,
         src."SkuPriceDetails" AS sku_price_details,
         src."SkuPriceId" AS sku_price_id,
-        src."SubAccountId" AS sub_account_id,
+        -- An integer Parquet column loses an id's leading zeros: AWS ids are 12 digits.
+        CASE
+            WHEN LENGTH(src."SubAccountId") < 12 THEN LPAD(src."SubAccountId", 12, '0')
+            ELSE src."SubAccountId"
+        END AS sub_account_id,
         src."SubAccountName" AS sub_account_name,
         src."SubAccountType" AS sub_account_type,
         src."Tags" AS tags_json,
