@@ -71,6 +71,19 @@ _PRODUCTS = (
     "'AmazonVPC', 'AWSDataTransfer', 'AmazonEKS', 'AmazonSageMaker', 'AWSGlue', 'AmazonNewThing']"
 )
 _PRODUCT = f"list_extract({_PRODUCTS}, 1 + (h2 % 12)::INT)"
+# The product names of _PRODUCTS, in order: a real export names a product code one way, and FOCUS
+# (and the checks) allow one ServiceCategory per ServiceName, so a constant name would not do.
+_PRODUCT_NAMES = (
+    "['Amazon Elastic Compute Cloud', 'Amazon Simple Storage Service', "
+    "'Amazon Relational Database Service', 'AWS Lambda', 'Amazon DynamoDB', 'AmazonCloudWatch', "
+    "'Amazon Virtual Private Cloud', 'AWS Data Transfer', "
+    "'Amazon Elastic Container Service for Kubernetes', 'Amazon SageMaker', 'AWS Glue', "
+    "'Amazon New Thing']"
+)
+_PRODUCT_NAME = (
+    "CASE WHEN mix = 97 THEN 'AWS Support (Business)' ELSE "
+    f"list_extract({_PRODUCT_NAMES}, 1 + (h2 % 12)::INT) END"
+)
 _REGIONS = "['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2']"
 _REGION = f"list_extract({_REGIONS}, 1 + (h3 % 5)::INT)"
 _LOCATIONS = (
@@ -164,7 +177,7 @@ COLUMNS: list[tuple[str, str | None, str]] = [
     ),
     ("lineItem/TaxType", "line_item_tax_type", "CASE WHEN mix = 97 THEN 'VAT' END"),
     ("lineItem/LegalEntity", "line_item_legal_entity", "'Amazon Web Services, Inc.'"),
-    ("product/ProductName", None, "'Amazon Elastic Compute Cloud'"),
+    ("product/ProductName", None, _PRODUCT_NAME),
     ("product/productFamily", "product_product_family", "'Compute Instance'"),
     ("product/instanceType", None, "'m5.large'"),
     ("product/location", "product_location", f"list_extract({_LOCATIONS}, 1 + (h3 % 5)::INT)"),
@@ -263,7 +276,7 @@ _CUR2_EXTRA: list[tuple[str, str]] = [
 _CUR2_MAPS: list[tuple[str, str]] = [
     (
         "product",
-        "MAP {'product_name': 'Amazon Elastic Compute Cloud', "
+        f"MAP {{'product_name': {_PRODUCT_NAME}, "
         f"'region': {_REGION}, 'instance_type': 'm5.large'}}",
     ),
     (
