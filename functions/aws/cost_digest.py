@@ -1,12 +1,14 @@
 """AWS Lambda: the daily cost digest, fired by EventBridge Scheduler (or an EventBridge rule).
 
 Thin by design: note the trigger, get the warm container's dependencies, call
-``send_daily_digests``, report. The trigger carries nothing the digest needs ("today" is the
-clock's, in UTC), so any JSON object is accepted: an EventBridge rule's ``Scheduled Event`` or
-the input an EventBridge Scheduler schedule is given. A second fire the same day posts nothing
-new (the service claims each digest per team per day). Cost data that cannot be read, or a
-digest that failed, raises: the asynchronous invocation is retried (Scheduler's retry policy,
-then its dead-letter queue) and the retry sends only what is missing.
+``send_daily_digests``, report. The day is the event's ``time`` (an EventBridge rule's
+``Scheduled Event``, or the ``{"time": "<aws.scheduler.scheduled-time>"}`` input the template
+gives its Scheduler schedules), so a retry that lands after midnight UTC does not send the next
+day's digests early; it is acknowledged instead. Without ``time`` (any other JSON object) the
+day is the clock's. A second fire the same day posts nothing new (the service claims each
+digest per team per day). Cost data that cannot be read, or a digest that failed, raises: the
+asynchronous invocation is retried (Scheduler's retry policy, then its dead-letter queue) and
+the retry sends only what is missing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from costwarden.bootstrap_digest import DigestDeps, build_digest_deps
 from costwarden.errors import CostwardenError, PayloadError
-from costwarden.services.cost_digest import DigestsIncompleteError, send_daily_digests
+from costwarden.services.cost_digest import (
+    DigestsIncompleteError,
+    send_daily_digests,
+    trigger_time,
+)
 from costwarden.settings import load_settings
 
 logger = Logger(service="costwarden-cost-digest")
@@ -45,7 +51,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # A unique owner per attempt: an at-least-once duplicate delivery running at the same
         # time must find the claims busy, not share them.
         invocation_id = f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
-        run = send_daily_digests(**vars(_deps()), invocation_id=invocation_id)
+        scheduled_at = trigger_time(event.get("time"))
+        run = send_daily_digests(
+            **vars(_deps()), invocation_id=invocation_id, scheduled_at=scheduled_at
+        )
     except DigestsIncompleteError as exc:
         _count(exc.run.outcomes)
         metrics.add_metric(name="CostDigestFailed", unit=MetricUnit.Count, value=1)
@@ -56,9 +65,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.exception("daily digest failed", extra={"error": type(exc).__name__})
         raise
     _count(run.outcomes)
+    if run.stale:
+        metrics.add_metric(name="CostDigestStale", unit=MetricUnit.Count, value=1)
     outcomes = [o.as_log() for o in run.outcomes]
-    logger.info("daily digests done", extra={"day": str(run.day), "disabled": run.disabled})
-    return {"day": run.day.isoformat(), "disabled": run.disabled, "outcomes": outcomes}
+    logger.info(
+        "daily digests done",
+        extra={"day": str(run.day), "disabled": run.disabled, "stale": run.stale},
+    )
+    return {
+        "day": run.day.isoformat(),
+        "disabled": run.disabled,
+        "stale": run.stale,
+        "outcomes": outcomes,
+    }
 
 
 def _count(outcomes: Any) -> None:

@@ -45,9 +45,9 @@ variable "schedule_tick" {
 }
 
 variable "digest_schedule" {
-  description = "NCRONTAB of the daily digest (UTC, with seconds)."
+  description = "NCRONTAB of the daily digest and its catch-up run (UTC, with seconds): 07:00 and 10:00."
   type        = string
-  default     = "0 0 7 * * *"
+  default     = "0 0 7,10 * * *"
 }
 
 variable "tag_remediation" {

@@ -80,4 +80,4 @@ def build_digest_notifier(settings: Settings) -> DigestNotifier:
         base_url=settings.slack_base_url,
         max_retries=settings.slack_max_retries,
     )
-    return SlackNotifier(client)
+    return SlackNotifier(client, upload_retries=settings.slack_max_retries)

@@ -299,11 +299,29 @@ def package(
     policy: Path | None = None,
     source: Path | None = None,
 ) -> Artifact:
-    root = source.resolve() if source is not None else find_source()
-    output.mkdir(parents=True, exist_ok=True)
-    if cloud == "aws":
-        return package_lambda(source=root, output=output, arch=arch, policy=policy)
-    return package_folder(cloud, source=root, output=output, policy=policy)
+    root = _checkout(source) if source is not None else find_source()
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        if cloud == "aws":
+            return package_lambda(source=root, output=output, arch=arch, policy=policy)
+        return package_folder(cloud, source=root, output=output, policy=policy)
+    except OSError as exc:
+        # An unwritable --output (a file in the way, no permission, disk full) is the user's
+        # to fix: one error line, not a traceback.
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ConfigError(f"cannot write the artifact to {output}: {exc.strerror}{where}") from None
+
+
+def _checkout(source: Path) -> Path:
+    """``--source``, refused unless it is a costwarden checkout (before anything is written)."""
+    root = source.resolve()
+    needed = [root / "pyproject.toml", root / "functions", root / "shared" / "costwarden"]
+    if not all(path.exists() for path in needed):
+        raise ConfigError(
+            f"--source {source} is not a costwarden checkout (it needs pyproject.toml, "
+            "functions/ and shared/costwarden/)"
+        )
+    return root
 
 
 def package_command(

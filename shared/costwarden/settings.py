@@ -42,6 +42,10 @@ _QUEUE_IDENTITY_PREFIX = "queue_connection__"
 _QUEUE_IDENTITY_PARTS = frozenset(
     {"queueserviceuri", "credential", "clientid", "managedidentityresourceid"}
 )
+#: Variables of the command line's own tools, not of a deployment (``COSTWARDEN_PACKAGE_PIP``:
+#: the pip ``costwarden package`` resolves with). A shell that exported one for packaging must
+#: still run ``plan`` or ``tags``; a misspelling of them stays an unknown setting.
+CLI_ONLY_VARIABLES = frozenset({"package_pip"})
 
 
 class Settings(BaseModel):
@@ -241,6 +245,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not name.startswith(ENV_PREFIX):
             continue
         field = name[len(ENV_PREFIX) :].lower()
+        if field in CLI_ONLY_VARIABLES:
+            continue
         if field.startswith(_QUEUE_IDENTITY_PREFIX):
             # An identity-based connection of the Azure queue trigger: the host reads these
             # parts; only the queue service URI concerns our code (the planner's sender).

@@ -24,6 +24,7 @@ from costwarden.cli_package import (
     package,
 )
 from costwarden.errors import ConfigError
+from costwarden.settings import load_settings
 
 COSTWARDEN = Path(sys.executable).parent / "costwarden"
 # ELF header: e_machine of x86-64 and AArch64.
@@ -145,3 +146,36 @@ def test_a_zip_over_50_mb_is_built_with_a_note_to_deploy_through_s3(lambda_build
     zipped = (lambda_build / ZIP_NAME).stat().st_size
     # The AWS extras with DuckDB and matplotlib zip to ~90 MB: sam deploy uploads through S3.
     assert zipped > LAMBDA_DIRECT_UPLOAD_LIMIT
+
+
+@pytest.mark.parametrize("problem", ["output_is_a_file", "source_is_not_a_checkout"])
+def test_a_bad_output_or_source_is_one_error_line_and_status_2(
+    repo: Path, tmp_path: Path, problem: str
+) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    args = ["--output", str(in_the_way / "dist")]
+    if problem == "source_is_not_a_checkout":
+        args = ["--output", str(tmp_path / "dist"), "--source", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COSTWARDEN_")}
+    result = subprocess.run(
+        [str(COSTWARDEN), "package", "--cloud", "gcp", *args],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_the_package_pip_variable_does_not_break_the_deployment_settings() -> None:
+    # docs/deploy-aws.md tells a build host to export it; plan, apply and tags read settings.
+    settings = load_settings({"COSTWARDEN_PACKAGE_PIP": "pip3", "COSTWARDEN_DRY_RUN": "true"})
+
+    assert settings.dry_run
+    with pytest.raises(ConfigError, match="COSTWARDEN_PACKAGE_PIPS: Extra inputs"):
+        load_settings({"COSTWARDEN_PACKAGE_PIPS": "pip3"})  # a misspelling stays an error

@@ -34,7 +34,13 @@ from typing import Any
 import duckdb
 
 from costwarden.adapters.focus.duckdb_cost_drivers import CostDataError
-from costwarden.focus.allocation_sql import ALLOC_SQL, LINES_SQL, RESOURCES_SQL, RULE_TEAMS_SQL
+from costwarden.focus.allocation_sql import (
+    ALLOC_SQL,
+    FRESHNESS_SQL,
+    LINES_SQL,
+    RESOURCES_SQL,
+    RULE_TEAMS_SQL,
+)
 from costwarden.models.allocation import AllocatedCost, AllocatedCosts, ResourceCost
 from costwarden.policy.allocation import AllocationSection, SharedRule, account_key
 from costwarden.policy.schema import Policy
@@ -140,6 +146,7 @@ class FocusAllocator:
         if not paths:
             raise ValueError("FocusAllocator needs at least one FOCUS Parquet path")
         self.paths = tuple(_parquet_glob(p) for p in paths)
+        self._types: dict[str, str] = {}  # column types of the last read (``_columns``)
 
     def allocated_costs(
         self,
@@ -168,6 +175,10 @@ class FocusAllocator:
                 conn, allocation.currency, resources_from or start, top
             )
             bounds = conn.execute("SELECT min(day), max(day) FROM alloc").fetchone()
+            freshness = tuple(
+                (provider, currency, through)
+                for provider, currency, through in conn.execute(FRESHNESS_SQL).fetchall()
+            )
         except duckdb.Error as error:
             raise CostDataError(
                 f"cannot allocate cost data from {', '.join(self.paths)}: {_first_line(error)}"
@@ -185,6 +196,7 @@ class FocusAllocator:
             resource_currency=allocation.currency,
             data_from=data_from,
             data_through=data_through,
+            data_through_by=freshness,
         )
 
     # -- internals -------------------------------------------------------------------------
@@ -200,6 +212,7 @@ class FocusAllocator:
                 f"cannot read FOCUS Parquet {', '.join(self.paths)}: {_first_line(error)}"
             ) from error
         columns = {str(row[0]).lower(): str(row[0]) for row in described}
+        self._types = {str(row[0]).lower(): str(row[1]).upper() for row in described}
         missing = [name for name in REQUIRED_COLUMNS if name.lower() not in columns]
         if missing:
             raise CostDataError(
@@ -302,7 +315,7 @@ class FocusAllocator:
                 resource_id=f"nullif(trim({col('ResourceId')}), '')",
                 resource_name=f"nullif(trim({col('ResourceName')}), '')",
                 charge_category=col("ChargeCategory"),
-                tags=f"nullif(trim({col('Tags')}), '')",
+                tags=f"nullif(trim({self._tags(columns)}), '')",
                 cost=col("EffectiveCost", "DECIMAL(38, 10)"),
                 prune=prune,
                 shared_case=shared_case,
@@ -310,6 +323,22 @@ class FocusAllocator:
             ),
             sql.params,
         )
+
+    def _tags(self, columns: dict[str, str]) -> str:
+        """The Tags column as a JSON object string, whatever type the file stores it as.
+
+        FOCUS Tags is a JSON object, which exports write as a string; a native FOCUS Parquet
+        may hold it as a ``MAP(VARCHAR, VARCHAR)`` (or a STRUCT), whose plain text form
+        (``{team=platform}``) is not JSON: ``to_json`` makes it one.
+        """
+        found = columns.get("tags")
+        if found is None:
+            return "CAST(NULL AS VARCHAR)"
+        quoted = '"' + found.replace('"', '""') + '"'
+        kind = self._types.get("tags", "")
+        if kind.startswith(("MAP", "STRUCT")):
+            return f"CAST(to_json({quoted}) AS VARCHAR)"
+        return f"CAST({quoted} AS VARCHAR)"
 
     def _lines(
         self, conn: duckdb.DuckDBPyConnection, rule_names: list[str]
@@ -326,8 +355,9 @@ class FocusAllocator:
                 rule=rule_names[rule] if rule is not None else None,
                 reason=reason,
                 detail=detail,
+                provider=provider,
             )
-            for day, currency, team, service, basis, rule, reason, detail, units in rows
+            for day, currency, provider, team, service, basis, rule, reason, detail, units in rows
         )
 
     def _resources(

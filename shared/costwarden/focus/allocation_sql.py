@@ -1,14 +1,17 @@
 """The SQL of cost allocation (``costwarden.focus.allocation`` fills in the policy's parts).
 
-Four statements, run on one in-memory DuckDB connection per allocation:
+Five statements, run on one in-memory DuckDB connection per allocation:
 
 ``ALLOC_SQL``       reads the window's FOCUS rows once, gives each row its owner (shared rule,
                     team tag, account mapping, or none and why) and aggregates them into the
-                    temp table ``alloc`` (day x currency x owner x service x resource);
+                    temp table ``alloc`` (day x currency x provider x owner x service x
+                    resource); a team tag whose value names no team is ``unknown_team`` even
+                    in a mapped account (a misspelt tag is reported, not silently covered);
 ``RULE_TEAMS_SQL``  the teams of each shared rule and their static weights (``rule_teams``);
 ``LINES_SQL``       the allocated lines: direct and unallocated costs as they are, shared pools
                     split with the largest-remainder method;
-``RESOURCES_SQL``   the top resources per team and overall.
+``RESOURCES_SQL``   the top resources per team and overall;
+``FRESHNESS_SQL``   the last day of data per provider and currency.
 
 Amounts are HUGEINT units of 1e-10 from ``ALLOC_SQL`` on, so every sum and split is exact.
 ``{...}`` fields are SQL fragments built from the policy; every value is a ``$parameter``.
@@ -47,14 +50,16 @@ account_map AS (
            unnest(CAST($am_providers AS VARCHAR[])) AS provider,
            unnest(CAST($am_teams AS VARCHAR[])) AS team
 )
-SELECT c.day, c.currency, c.rule, c.service, c.resource_id,
-       CASE WHEN c.rule IS NOT NULL THEN NULL ELSE coalesce(tv.team, am.team) END AS team,
+SELECT c.day, c.currency, c.provider, c.rule, c.service, c.resource_id,
+       CASE WHEN c.rule IS NOT NULL THEN NULL
+            WHEN c.tag_value IS NOT NULL THEN tv.team
+            ELSE am.team END AS team,
        CASE WHEN c.rule IS NOT NULL THEN 'shared'
-            WHEN tv.team IS NOT NULL OR am.team IS NOT NULL THEN 'direct'
+            WHEN tv.team IS NOT NULL THEN 'direct'
             WHEN c.tag_value IS NOT NULL THEN 'unknown_team'
+            WHEN am.team IS NOT NULL THEN 'direct'
             ELSE 'untagged' END AS how,
-       CASE WHEN c.rule IS NULL AND tv.team IS NULL AND am.team IS NULL THEN c.tag_value END
-           AS detail,
+       CASE WHEN c.rule IS NULL AND tv.team IS NULL THEN c.tag_value END AS detail,
        max(c.resource_name) AS resource_name,
        sum(c.units) AS units
 FROM classified c
@@ -82,7 +87,7 @@ WITH direct AS (
     FROM alloc WHERE how = 'direct' GROUP BY ALL
 ),
 pools AS (
-    SELECT rule, day, currency, service, sum(units) AS units
+    SELECT rule, day, currency, service, provider, sum(units) AS units
     FROM alloc WHERE how = 'shared' GROUP BY ALL
 ),
 weights AS (
@@ -96,43 +101,50 @@ weights AS (
     WHERE rt.method <> 'proportional'
 ),
 shares AS (
-    SELECT p.rule, p.day, p.currency, p.service, w.team, p.units AS pool,
+    SELECT p.rule, p.day, p.currency, p.service, p.provider, w.team, p.units AS pool,
            abs(p.units) * w.weight // sum(w.weight) OVER pool AS base,
            abs(p.units) * w.weight % sum(w.weight) OVER pool AS remainder
     FROM pools p JOIN weights w USING (rule, day, currency)
-    WINDOW pool AS (PARTITION BY p.rule, p.day, p.currency, p.service)
+    WINDOW pool AS (PARTITION BY p.rule, p.day, p.currency, p.service, p.provider)
 ),
 ranked AS (
     SELECT *,
            abs(pool) - sum(base) OVER pool AS leftover,
-           row_number() OVER (PARTITION BY rule, day, currency, service
+           row_number() OVER (PARTITION BY rule, day, currency, service, provider
                               ORDER BY remainder DESC, team) AS position
     FROM shares
-    WINDOW pool AS (PARTITION BY rule, day, currency, service)
+    WINDOW pool AS (PARTITION BY rule, day, currency, service, provider)
 ),
 parts AS (
-    SELECT day, currency, team, service, 'shared' AS basis, rule,
+    SELECT day, currency, provider, team, service, 'shared' AS basis, rule,
            CAST(NULL AS VARCHAR) AS reason, CAST(NULL AS VARCHAR) AS detail,
            sign(pool) * (base + CASE WHEN position <= leftover THEN 1 ELSE 0 END) AS units
     FROM ranked
 ),
 orphans AS (
-    SELECT p.day, p.currency, CAST(NULL AS VARCHAR) AS team, p.service, 'unallocated' AS basis,
+    SELECT p.day, p.currency, p.provider, CAST(NULL AS VARCHAR) AS team, p.service,
+           'unallocated' AS basis,
            p.rule, 'no_split_basis' AS reason, CAST(NULL AS VARCHAR) AS detail, p.units
     FROM pools p ANTI JOIN weights w USING (rule, day, currency)
 ),
 own AS (
-    SELECT day, currency, team, service,
+    SELECT day, currency, provider, team, service,
            CASE WHEN how = 'direct' THEN 'direct' ELSE 'unallocated' END AS basis,
            CAST(NULL AS INTEGER) AS rule,
            CASE WHEN how = 'direct' THEN NULL ELSE how END AS reason, detail, units
     FROM alloc WHERE how <> 'shared'
 )
-SELECT day, currency, team, service, basis, rule, reason, detail, sum(units) AS units
+SELECT day, currency, provider, team, service, basis, rule, reason, detail, sum(units) AS units
 FROM (SELECT * FROM own UNION ALL SELECT * FROM parts UNION ALL SELECT * FROM orphans)
 GROUP BY ALL
 HAVING sum(units) <> 0
-ORDER BY day, currency, team NULLS LAST, service, basis, rule, reason, detail
+ORDER BY day, currency, team NULLS LAST, service, provider NULLS LAST, basis, rule, reason, detail
+"""
+
+# The last day with any cost row, per provider and currency: one provider's fresh data must not
+# hide another's lag (a team is judged by the providers its own costs come from).
+FRESHNESS_SQL = """
+SELECT provider, currency, max(day) FROM alloc GROUP BY ALL ORDER BY ALL
 """
 
 # Top resources per team (team NULL: the unallocated costs) and overall, over direct costs in the

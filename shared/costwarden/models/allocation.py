@@ -37,6 +37,7 @@ class AllocatedCost:
     rule: str | None = None  # the shared rule that split it (or could not)
     reason: UnallocatedReason | None = None
     detail: str | None = None  # the unknown tag value, for reason "unknown_team"
+    provider: str | None = None  # aws, azure, gcp (or the row's ProviderName); None: unknown
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class AllocatedCosts:
     ``resources`` holds the top resources of each team (and of the unallocated costs, team
     None) in ``resource_currency`` over ``[resources_from, end)``, direct costs only: a shared
     cost is split by amount, not by resource. ``overall_resources`` ranks every cost.
-    ``data_from`` / ``data_through`` are the first and last days that have any cost row.
+    ``data_from`` / ``data_through`` are the first and last days that have any cost row;
+    ``data_through_by`` the last day per ``(provider, currency)``, because providers' exports
+    lag differently and one provider's fresh data must not hide another's lag.
     """
 
     start: date
@@ -69,9 +72,28 @@ class AllocatedCosts:
     resource_currency: str | None = None
     data_from: date | None = None
     data_through: date | None = None
+    data_through_by: tuple[tuple[str | None, str, date], ...] = ()
 
     def currencies(self) -> tuple[str, ...]:
         return tuple(sorted({line.currency for line in self.lines}))
+
+    def data_through_for(
+        self, currency: str, providers: Iterable[str | None] | None = None
+    ) -> date | None:
+        """The last day *every* one of ``providers`` (default: all) has data in ``currency``.
+
+        The earliest of their last days: a day after it is missing at least one provider's
+        costs. Falls back to ``data_through`` when no per-provider figure is known.
+        """
+        if not self.data_through_by:
+            return self.data_through
+        wanted = None if providers is None else set(providers)
+        days = [
+            through
+            for provider, cur, through in self.data_through_by
+            if cur == currency and (wanted is None or provider in wanted)
+        ]
+        return min(days) if days else None
 
     def total(self, currency: str, start: date | None = None, end: date | None = None) -> Decimal:
         return sum((line.amount for line in self.select(currency, start, end)), ZERO)

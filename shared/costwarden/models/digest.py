@@ -50,7 +50,14 @@ class CostDigest:
     - ``trailing_average``: the mean daily cost of the ``trailing_days`` (at most 7) days before
       ``day`` that the data covers; None when it covers none.
     - ``month_to_date``: from the first of ``day``'s month through ``data_through`` (or
-      ``day``, whichever is earlier), direct and shared costs together.
+      ``day``, whichever is earlier), direct and shared costs together, in cents: the overall
+      digest's total, or this team's line of the overall breakdown (largest remainder), so a
+      team's digest and the overall one never show different cents for the same team.
+    - ``data_through``: the last day all the providers this digest's costs come from have
+      data for (``provider_data_through``: each one's, when they differ). One provider's fresh
+      export must not make another's lagging day look like a $0 day.
+    - ``missing_days``: days of the month before ``data_through`` with no cost row at all (an
+      export gap): not counted as covered, and named in the message.
     - ``daily``: the chart's series, ``chart_start`` through ``day``; groups are the top
       services (team digest) or the teams plus ``UNALLOCATED`` (overall digest).
     - ``month_daily``: the total of each day of the month through ``day`` (for the budget
@@ -78,6 +85,8 @@ class CostDigest:
     month_daily: tuple[tuple[date, Decimal], ...] = ()
     chart_start: date | None = None
     data_through: date | None = None
+    provider_data_through: tuple[tuple[str, date], ...] = ()
+    missing_days: tuple[date, ...] = ()
     other_currencies: tuple[CostLine, ...] = ()
     shared_rules: tuple[str, ...] = ()
 
@@ -102,8 +111,11 @@ class CostDigest:
 
     @property
     def days_covered(self) -> int:
+        """Days of the month to date that have data: through ``covered_through``, less gaps."""
         through = self.covered_through
-        return 0 if through is None else through.day
+        if through is None:
+            return 0
+        return through.day - sum(1 for d in self.missing_days if self.month_start <= d <= through)
 
     @property
     def change_percent(self) -> float | None:

@@ -5,7 +5,8 @@
 digest per team per day*, held by the state store:
 
 1. skip every digest already marked done today, without reading cost data when all are;
-2. allocate the window's costs once (``AllocatedCostData``; DuckDB over FOCUS in production);
+2. allocate the window's costs once (``AllocatedCostData``; DuckDB over FOCUS in production)
+   and compute each digest's figures (``digest_figures.build_digest``, re-exported here);
 3. per digest: claim ``digest:<date>:<team>``, post the message, record it, upload the chart,
    mark the claim done. A failure releases the claim and the next run retries that digest
    only; a message already posted is never posted twice (only its chart is retried).
@@ -18,34 +19,25 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 
-from costwarden.errors import CostwardenError, NotificationError
-from costwarden.models.allocation import ZERO, AllocatedCost, AllocatedCosts, apportion
-from costwarden.models.digest import (
-    UNALLOCATED,
-    CostDigest,
-    CostLine,
-    DailyPoint,
-    DigestMessage,
-)
+from costwarden.errors import CostwardenError, NotificationError, PayloadError
+from costwarden.models.allocation import AllocatedCosts
+from costwarden.models.digest import DigestMessage
 from costwarden.models.notification import PostedMessage
 from costwarden.policy import Policy
 from costwarden.policy.allocation import AllocationSection
 from costwarden.ports import ClaimStatus, Clock, StateStore
+from costwarden.services.digest_figures import TRAILING_DAYS, build_digest
 
 log = logging.getLogger(__name__)
 
 #: Long enough for an allocation query and two Slack calls; short enough that a crashed run's
 #: claim is free again well before the next scheduled retry.
 DEFAULT_LEASE = timedelta(minutes=10)
-TRAILING_DAYS = 7
-CHART_GROUPS = 6  # series in the chart before the rest are folded into "Other"
 OVERALL = "*"  # the overall digest's key part; team names cannot contain "*"
 
 DigestStatus = Literal["posted", "duplicate", "in_progress", "failed"]
@@ -91,11 +83,16 @@ class DigestOutcome:
 
 @dataclass(frozen=True)
 class DigestRun:
-    """One scheduled run: the day reported on and each digest's outcome."""
+    """One scheduled run: the day reported on and each digest's outcome.
+
+    ``stale``: the trigger was scheduled on an earlier UTC day than the run (a redelivery or a
+    retry that outlived its day); nothing was sent, the trigger is acknowledged.
+    """
 
     day: date
     outcomes: tuple[DigestOutcome, ...] = ()
     disabled: bool = False  # the policy has no allocation section, or digest.enabled is false
+    stale: bool = False
 
     @property
     def failed(self) -> tuple[DigestOutcome, ...]:
@@ -121,15 +118,29 @@ def send_daily_digests(
     state: StateStore,
     invocation_id: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    scheduled_at: datetime | None = None,
 ) -> DigestRun:
-    """Send today's digests (reporting on yesterday, UTC) that have not been sent yet.
+    """Send the digests of the trigger's day (reporting on the day before, UTC) not sent yet.
+
+    ``scheduled_at`` is when the trigger was *scheduled* (EventBridge's ``time``, the
+    CloudEvent's ``time``, the Azure timer's occurrence); None: the clock's now. A trigger
+    redelivered after midnight UTC must not send the next day's digests from data that has
+    not arrived yet (and make that day's own run find them ``duplicate``): a trigger whose
+    day is over is acknowledged without sending anything (``DigestRun.stale``).
 
     Raises ``CostDataError`` (nothing sent) when the cost data cannot be read and
     ``DigestsIncompleteError`` when some digests failed; the others are sent either way.
     """
-    now = clock.now()
-    today = now.astimezone(UTC).date()
+    now = clock.now().astimezone(UTC)
+    today = (scheduled_at or now).astimezone(UTC).date()
     day = today - timedelta(days=1)
+    if today < now.date():
+        log.warning(
+            "daily digest trigger of %s arrived on %s: its day is over, nothing is sent late",
+            today,
+            now.date(),
+        )
+        return DigestRun(day, stale=True)
     allocation = policy.allocation
     if allocation is None or not allocation.digest.enabled:
         log.info("daily digests are off: the policy has no allocation.digest to send")
@@ -175,6 +186,23 @@ def send_daily_digests(
     if run.failed:
         raise DigestsIncompleteError(run)
     return run
+
+
+def trigger_time(value: object, *, field: str = "time") -> datetime | None:
+    """The instant a trigger was scheduled for, from its ISO 8601 ``field`` (None: absent).
+
+    Naive times are UTC (Azure's timer status may omit the offset); anything else that is not
+    an ISO 8601 instant is a ``PayloadError``: guessing the day would send the wrong digests.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"the trigger's {field} is not an ISO 8601 string: {value!r}")
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise PayloadError(f"the trigger's {field} is not an ISO 8601 instant: {value!r}") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def _deliver(
@@ -246,122 +274,3 @@ def _channel(policy: Policy, allocation: AllocationSection, team: str | None) ->
     if team is None:
         return allocation.digest.channel or policy.slack.default_channel
     return policy.teams[team].slack_channel or policy.slack.default_channel
-
-
-# -- the figures ---------------------------------------------------------------------------------
-def build_digest(
-    costs: AllocatedCosts, *, team: str | None, day: date, allocation: AllocationSection
-) -> CostDigest:
-    """The digest of ``team`` (None: everyone) for ``day``, from allocated costs. Pure."""
-    currency = allocation.currency
-    settings = allocation.digest
-    month_start = day.replace(day=1)
-    mine = [
-        line
-        for line in costs.select(currency)
-        if line.day <= day and (team is None or line.team == team)
-    ]
-    by_day: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for line in mine:
-        by_day[line.day] += line.amount
-    month = [line for line in mine if line.day >= month_start]
-    has_data = costs.data_through is not None and costs.data_through >= day
-    trailing = [
-        day - timedelta(days=n)
-        for n in range(1, TRAILING_DAYS + 1)
-        if costs.data_from is not None and costs.data_from <= day - timedelta(days=n)
-    ]
-    chart_start = day - timedelta(days=settings.history_days - 1)
-    budget = allocation.overall_budget if team is None else allocation.budgets.get(team)
-    return CostDigest(
-        team=team,
-        currency=currency,
-        day=day,
-        month_to_date=_sum(month),
-        yesterday=by_day.get(day, ZERO) if has_data else None,
-        trailing_average=(
-            sum((by_day.get(d, ZERO) for d in trailing), ZERO) / len(trailing) if trailing else None
-        ),
-        trailing_days=len(trailing),
-        budget=budget,
-        shared=_sum(line for line in month if line.basis == "shared"),
-        unallocated=_sum(line for line in month if line.team is None),
-        top_services=_top_services(month, settings.top),
-        top_resources=tuple(
-            CostLine(r.name or r.resource_id, r.amount, r.service)
-            for r in (
-                costs.overall_resources
-                if team is None
-                else [r for r in costs.resources if r.team == team]
-            )[: settings.top]
-        ),
-        breakdown=_breakdown(month) if team is None else (),
-        daily=_daily([line for line in mine if line.day >= chart_start], by_team=team is None),
-        month_daily=tuple(
-            (month_start + timedelta(days=n), by_day.get(month_start + timedelta(days=n), ZERO))
-            for n in range(day.day)
-        ),
-        chart_start=chart_start,
-        data_through=costs.data_through,
-        other_currencies=_other_currencies(costs, team, month_start, day, currency),
-        shared_rules=tuple(sorted({line.rule for line in month if line.rule and line.team})),
-    )
-
-
-def _sum(lines: Iterable[AllocatedCost]) -> Decimal:
-    return sum((line.amount for line in lines), ZERO)
-
-
-def _top_services(lines: list[AllocatedCost], top: int) -> tuple[CostLine, ...]:
-    total: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    shared: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
-        total[line.service] += line.amount
-        if line.basis == "shared":
-            shared[line.service] += line.amount
-    ranked = sorted((s for s in total if total[s] > 0), key=lambda s: (-total[s], s))[:top]
-    return tuple(CostLine(s, total[s], shared=shared.get(s, ZERO)) for s in ranked)
-
-
-def _breakdown(lines: list[AllocatedCost]) -> tuple[CostLine, ...]:
-    """Month to date per team, then unallocated, in cents that add up to the rounded total."""
-    per: dict[str | None, Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
-        per[line.team] += line.amount
-    teams = sorted((t for t in per if t is not None), key=lambda t: (-per[t], t))
-    order: list[str | None] = [*teams, None]
-    cents = apportion(_sum(lines), [per.get(t, ZERO) for t in order])
-    return tuple(CostLine(t or UNALLOCATED, c) for t, c in zip(order, cents, strict=True))
-
-
-def _daily(lines: list[AllocatedCost], *, by_team: bool) -> tuple[DailyPoint, ...]:
-    """Chart series: the biggest groups by name, the rest as Other (Unallocated kept apart)."""
-
-    def group_of(line: AllocatedCost) -> str:
-        if by_team:
-            return line.team or UNALLOCATED
-        return line.service
-
-    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
-        totals[group_of(line)] += line.amount
-    ranked = sorted((g for g in totals if g != UNALLOCATED), key=lambda g: (-totals[g], g))
-    keep = set(ranked[: CHART_GROUPS - 1]) if len(ranked) > CHART_GROUPS else set(ranked)
-    points: dict[tuple[date, str], Decimal] = defaultdict(lambda: ZERO)
-    for line in lines:
-        group = group_of(line)
-        points[(line.day, group if group in keep or group == UNALLOCATED else "Other")] += (
-            line.amount
-        )
-    return tuple(DailyPoint(d, g, a) for (d, g), a in sorted(points.items()) if a)
-
-
-def _other_currencies(
-    costs: AllocatedCosts, team: str | None, start: date, day: date, currency: str
-) -> tuple[CostLine, ...]:
-    others: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for line in costs.lines:
-        mine = team is None or line.team == team
-        if mine and line.currency != currency and start <= line.day <= day:
-            others[line.currency] += line.amount
-    return tuple(CostLine(c, a) for c, a in sorted(others.items()) if a)

@@ -133,7 +133,7 @@ def notifier(slack_server: LocalSlackServer) -> SlackNotifier:
     client = build_slack_client(
         DEFAULT_TOKEN, base_url=slack_server.base_url, backoff_factor=0.01, timeout=5
     )
-    return SlackNotifier(client)
+    return SlackNotifier(client, upload_backoff=0.01)
 
 
 @pytest.fixture

@@ -148,6 +148,50 @@ def test_the_next_day_brings_the_next_digests(
     assert "no cost data yet (latest: Thu 19 Nov)" in str(digest_messages(slack_server)[-1])
 
 
+def test_a_trigger_redelivered_after_midnight_sends_nothing_and_the_next_day_is_untouched(
+    slack_server: LocalSlackServer,
+    notifier: SlackNotifier,
+    cost_data: CountingCostData,
+    state: SqliteStateStore,
+    clock: FixedClock,
+) -> None:
+    # 20 Nov's 07:00 tick, redelivered at 00:05 on 21 Nov (Pub/Sub keeps trying for a day).
+    clock.at = NOW + timedelta(hours=17, minutes=5)
+
+    late = run(notifier=notifier, cost_data=cost_data, clock=clock, state=state, scheduled_at=NOW)
+    clock.at = NOW + timedelta(days=1)  # 21 Nov's own tick
+    today = run(
+        notifier=notifier,
+        cost_data=cost_data,
+        clock=clock,
+        state=state,
+        scheduled_at=NOW + timedelta(days=1),
+    )
+
+    assert late.stale
+    assert (late.day, late.outcomes) == (DAY, ())
+    assert cost_data.calls[0] == (DAY + timedelta(days=1) - timedelta(days=29), DAY + timedelta(2))
+    assert today.day == DAY + timedelta(days=1)
+    assert {o.status for o in today.outcomes} == {"posted"}  # not "duplicate": none went early
+    assert len(digest_messages(slack_server)) == 4
+
+
+def test_a_retry_later_the_same_day_still_reports_on_the_scheduled_day(
+    slack_server: LocalSlackServer,
+    notifier: SlackNotifier,
+    cost_data: CountingCostData,
+    state: SqliteStateStore,
+    clock: FixedClock,
+) -> None:
+    clock.at = NOW + timedelta(hours=16, minutes=59)  # 23:59 on 20 Nov
+
+    result = run(notifier=notifier, cost_data=cost_data, clock=clock, state=state, scheduled_at=NOW)
+
+    assert not result.stale
+    assert result.day == DAY
+    assert {o.status for o in result.outcomes} == {"posted"}
+
+
 def test_a_failed_chart_upload_is_retried_without_posting_the_message_twice(
     slack_server: LocalSlackServer,
     notifier: SlackNotifier,
@@ -155,7 +199,7 @@ def test_a_failed_chart_upload_is_retried_without_posting_the_message_twice(
     state: SqliteStateStore,
     clock: FixedClock,
 ) -> None:
-    slack_server.fail_next(method="upload", status=500)
+    slack_server.fail_next(4, method="upload", status=500)  # past the notifier's 3 retries
 
     with pytest.raises(DigestsIncompleteError) as failed:
         run(notifier=notifier, cost_data=cost_data, clock=clock, state=state)
@@ -172,6 +216,25 @@ def test_a_failed_chart_upload_is_retried_without_posting_the_message_twice(
     data_messages = [m for m in digest_messages(slack_server) if m["channel_name"] == "data-costs"]
     assert len(data_messages) == 1
     assert retried.outcomes[0].ts == data_messages[0]["ts"]
+    assert len(slack_server.uploaded_files) == 4
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_a_chart_upload_refused_once_is_retried_in_the_same_run(
+    slack_server: LocalSlackServer,
+    notifier: SlackNotifier,
+    cost_data: CountingCostData,
+    state: SqliteStateStore,
+    clock: FixedClock,
+    status: int,
+) -> None:
+    # The byte upload is a plain POST outside slack-sdk's retry handlers (429: Retry-After 1).
+    slack_server.fail_next(method="upload", status=status)
+
+    result = run(notifier=notifier, cost_data=cost_data, clock=clock, state=state)
+
+    assert {o.status for o in result.outcomes} == {"posted"}
+    assert len(digest_messages(slack_server)) == 4
     assert len(slack_server.uploaded_files) == 4
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -36,11 +36,15 @@ pytestmark = pytest.mark.integration
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def digest_function(cloud: str) -> Callable[[], bool]:
-    """Fire the cloud's digest entry point once, as its scheduler does; True if it succeeded."""
+def digest_function(cloud: str, at: datetime | None = None) -> Callable[[], bool]:
+    """Fire the cloud's digest entry point once, as its scheduler does; True if it succeeded.
+
+    ``at`` is the scheduled time the trigger carries (default: now, so the digests are today's).
+    """
+    when = (at or datetime.now(UTC)).isoformat()
     if cloud == "aws":
         aws_fn = AwsLambdaRuntime(FUNCTIONS, module="cost_digest")
-        event = load(EVENTS / "aws" / "schedule_digest.json")
+        event = {**load(EVENTS / "aws" / "schedule_digest.json"), "time": when}
 
         def fire_aws() -> bool:
             try:
@@ -53,6 +57,7 @@ def digest_function(cloud: str) -> Callable[[], bool]:
     if cloud == "azure":
         app = AzureFunctionsRuntime(FUNCTIONS)
         timer = load(EVENTS / "azure" / "timer_digest.json")
+        timer["ScheduleStatus"]["Next"] = when  # the occurrence being run
 
         def fire_azure() -> bool:
             try:
@@ -63,7 +68,7 @@ def digest_function(cloud: str) -> Callable[[], bool]:
 
         return fire_azure
     gcp_fn = GcpFunctionsRuntime(FUNCTIONS, target="cost_digest")
-    cloud_event = load(EVENTS / "gcp" / "schedule_digest.json")
+    cloud_event = {**load(EVENTS / "gcp" / "schedule_digest.json"), "time": when}
     return lambda: gcp_fn.deliver(cloud_event).status == 200  # else Pub/Sub redelivers
 
 
@@ -121,6 +126,21 @@ def test_a_digest_that_failed_is_sent_by_the_next_fire_and_only_it(
         "platform-costs",
     ]
     assert len(slack.uploaded_files) == 3
+
+
+def test_a_trigger_redelivered_after_its_day_is_acknowledged_without_sending(
+    cloud: Cloud, slack: LocalSlackServer
+) -> None:
+    # Yesterday's 07:00 tick, retried or redelivered today: its digests (the day before
+    # yesterday's) are past sending, and today's must not be sent early in its name.
+    publish_rows(cloud.output, PREFIX, forty_days_of_team_costs())
+    scheduled = datetime.combine(yesterday(), datetime.min.time(), UTC) + timedelta(hours=7)
+
+    assert digest_function(cloud.name, at=scheduled)()  # acknowledged: no platform retry
+
+    assert slack.messages == []
+    assert digest_function(cloud.name)()  # today's own run still sends today's digests
+    assert len(digest_messages(slack)) == 3
 
 
 # -- budget alerts: top cost drivers from the published data -------------------------------------

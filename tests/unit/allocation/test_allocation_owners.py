@@ -178,3 +178,43 @@ def test_top_resources_rank_direct_costs_per_team_and_unallocated(allocate: Allo
     assert data == [("i-big", "etl", Decimal(50)), ("i-mid", None, Decimal(9))]
     assert orphans == ["i-orphan"]
     assert [r.resource_id for r in costs.overall_resources] == ["i-big", "i-orphan"]
+
+
+def test_a_misspelt_team_tag_in_a_mapped_account_is_reported_not_covered(
+    allocate: Allocate,
+) -> None:
+    # The tag is set, so its owner means that value: the account mapping is for untagged costs.
+    rows = [
+        cost_row(DAY, "40", team="plattform", account="222222222222"),
+        cost_row(DAY, "5", account="222222222222"),
+    ]
+
+    teams, unallocated = _by_team(
+        allocate(rows, "  accounts:\n    - {account: '222222222222', team: web}\n")
+    )
+
+    assert teams == {"web": Decimal(5)}
+    assert unallocated == {("unknown_team", "plattform"): Decimal(40)}
+
+
+def test_the_last_day_of_data_is_known_per_provider_and_currency(allocate: Allocate) -> None:
+    rows = [
+        cost_row(date(2026, 11, 18), "1", team="platform"),
+        cost_row(date(2026, 11, 19), "2", team="data", provider="gcp"),
+        cost_row(date(2026, 11, 19), "3", team="platform", currency="EUR"),
+    ]
+
+    costs = allocate(rows)
+
+    assert costs.data_through == date(2026, 11, 19)
+    assert costs.data_through_by == (
+        ("aws", "EUR", date(2026, 11, 19)),
+        ("aws", "USD", date(2026, 11, 18)),
+        ("gcp", "USD", date(2026, 11, 19)),
+    )
+    assert costs.data_through_for("USD", {"aws"}) == date(2026, 11, 18)
+    assert costs.data_through_for("USD") == date(2026, 11, 18)  # every provider's
+    assert {(line.team, line.provider) for line in costs.lines if line.currency == "USD"} == {
+        ("platform", "aws"),
+        ("data", "gcp"),
+    }

@@ -19,6 +19,13 @@ NOV = date(2026, 11, 1)
 DEC = date(2026, 12, 1)
 
 
+def _copy(statement: str) -> None:
+    """Write a file with a connection of its own: ``duckdb.sql`` would leave the shared default
+    connection holding COPY's unfetched result, and a later test using it would fail."""
+    with duckdb.connect() as conn:
+        conn.execute(statement).fetchall()
+
+
 def _rows() -> list[dict[str, object]]:
     return [
         cost_row(date(2026, 10, 30), "1", team="data"),
@@ -53,7 +60,7 @@ def test_a_charge_billed_in_a_later_period_is_not_pruned_away(tmp_path: Path) ->
 
 def test_a_missing_required_column_is_an_error_not_an_empty_result(tmp_path: Path) -> None:
     path = tmp_path / "bad.parquet"
-    duckdb.sql(
+    _copy(
         "COPY (SELECT TIMESTAMPTZ '2026-11-02 00:00:00+00' AS ChargePeriodStart, "
         "1.5 AS EffectiveCost, 'USD' AS BillingCurrency) TO '" + str(path) + "' (FORMAT parquet)"
     )
@@ -66,7 +73,7 @@ def test_a_rule_on_a_column_the_data_lacks_is_an_error_not_a_rule_that_never_mat
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "no-category.parquet"
-    duckdb.sql(
+    _copy(
         "COPY (SELECT TIMESTAMPTZ '2026-11-02 00:00:00+00' AS ChargePeriodStart, "
         "1.5 AS EffectiveCost, 'USD' AS BillingCurrency, 'Tax' AS ServiceName) TO '"
         + str(path)
@@ -106,8 +113,28 @@ def test_an_empty_window_is_an_empty_allocation(tmp_path: Path) -> None:
 def test_glob_patterns_mean_in_duckdb_what_they_mean_in_the_policy(pattern: str, name: str) -> None:
     expected = fnmatch.fnmatchcase(name.lower(), pattern.lower())
 
+    # fetchall: a result left half-read holds the shared default connection for later tests.
     got = duckdb.execute(
         "SELECT regexp_full_match($n, $r, 'i')", {"n": name, "r": glob_regex(pattern)}
-    ).fetchone()
+    ).fetchall()
 
-    assert got == (expected,)
+    assert got == [(expected,)]
+
+
+def test_tags_stored_as_a_parquet_map_are_read_like_a_json_object(tmp_path: Path) -> None:
+    # A native FOCUS Parquet may type Tags as MAP(VARCHAR, VARCHAR), not a JSON string.
+    path = tmp_path / "map-tags.parquet"
+    _copy(
+        "COPY (SELECT TIMESTAMPTZ '2026-11-02 00:00:00+00' AS ChargePeriodStart, "
+        "12.5::DECIMAL(38, 10) AS EffectiveCost, 'USD' AS BillingCurrency, "
+        "'Amazon EC2' AS ServiceName, MAP {'team': 'platform', 'aws:createdBy': 'x'} AS Tags "
+        "UNION ALL SELECT TIMESTAMPTZ '2026-11-02 00:00:00+00', 1::DECIMAL(38, 10), 'USD', "
+        "'Amazon S3', MAP {'team': 'marketing'}) TO '" + str(path) + "' (FORMAT parquet)"
+    )
+
+    costs = FocusAllocator(path).allocated_costs(policy_with(), start=NOV, end=DEC)
+
+    assert {(line.team, line.reason, line.detail, line.amount) for line in costs.lines} == {
+        ("platform", None, None, Decimal("12.5")),
+        (None, "unknown_team", "marketing", Decimal(1)),
+    }

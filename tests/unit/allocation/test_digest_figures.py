@@ -131,8 +131,10 @@ def test_the_overall_breakdown_lists_teams_then_unallocated_adding_up_in_cents()
         ("platform", Decimal("0.33")),
         (UNALLOCATED, Decimal("0.33")),
     ]
-    assert sum(c.amount for c in digest.breakdown) == digest.month_to_date.quantize(Decimal("0.01"))
-    assert digest.unallocated == third
+    # The key figures are the breakdown's cents: "Unallocated" and the total never disagree
+    # with the lines below them.
+    assert sum(c.amount for c in digest.breakdown) == digest.month_to_date == Decimal("101.00")
+    assert digest.unallocated == Decimal("0.33")
     assert digest.budget == Decimal(6000)
 
 
@@ -183,3 +185,67 @@ def test_top_resources_come_from_the_teams_ranked_resources() -> None:
         CostLine("api", Decimal(9), "EC2"),
         CostLine("i-2", Decimal(8), "EC2"),
     )
+
+
+def test_a_team_is_judged_by_its_own_providers_data_not_the_freshest_one() -> None:
+    # AWS (platform) lags a day; GCP (data) is in through yesterday.
+    data = costs(
+        *[line(DAY - timedelta(days=n), "100", provider="aws") for n in range(1, 19)],
+        *[line(DAY - timedelta(days=n), "50", "data", provider="gcp") for n in range(19)],
+        data_through_by=(("aws", "USD", DAY - timedelta(days=1)), ("gcp", "USD", DAY)),
+    )
+
+    platform = build_digest(data, team="platform", day=DAY, allocation=ALLOCATION)
+    team_data = build_digest(data, team="data", day=DAY, allocation=ALLOCATION)
+    overall = build_digest(data, team=None, day=DAY, allocation=ALLOCATION)
+
+    assert platform.yesterday is None  # not "$0.00, -100%"
+    assert platform.data_through == DAY - timedelta(days=1)
+    assert platform.days_covered == 18
+    assert platform.forecast == Decimal(3000)
+    assert team_data.yesterday == Decimal(50)
+    assert overall.yesterday is None  # yesterday's AWS costs are not in yet
+    assert overall.provider_data_through == (("aws", DAY - timedelta(days=1)), ("gcp", DAY))
+
+
+def test_another_currencys_fresh_data_does_not_hide_a_lag() -> None:
+    data = costs(
+        *[line(DAY - timedelta(days=n), "100", provider="aws") for n in range(1, 19)],
+        line(DAY, "50", "data", currency="EUR", provider="aws"),
+        data_through_by=(("aws", "EUR", DAY), ("aws", "USD", DAY - timedelta(days=1))),
+    )
+
+    digest = build_digest(data, team="platform", day=DAY, allocation=ALLOCATION)
+
+    assert digest.yesterday is None
+
+
+def test_a_teams_figures_are_its_cents_of_the_overall_breakdown() -> None:
+    third = Decimal(1) / 3
+    data = costs(
+        line(DAY, str(third), "platform", basis="shared", rule="support"),
+        line(DAY, str(third), "data", basis="shared", rule="support"),
+        line(DAY, str(third), "web", basis="shared", rule="support"),
+    )
+
+    overall = build_digest(data, team=None, day=DAY, allocation=ALLOCATION)
+    per_team = {
+        team: build_digest(data, team=team, day=DAY, allocation=ALLOCATION)
+        for team in ("data", "platform", "web")
+    }
+
+    breakdown = {c.name: c.amount for c in overall.breakdown}
+    assert {t: d.month_to_date for t, d in per_team.items()} == {t: breakdown[t] for t in per_team}
+    assert {t: d.yesterday for t, d in per_team.items()} == {t: breakdown[t] for t in per_team}
+    assert sum(d.month_to_date for d in per_team.values()) == overall.month_to_date == Decimal(1)
+
+
+def test_days_without_any_cost_row_are_gaps_not_covered_days() -> None:
+    # An export gap: no row at all for 5 to 10 November.
+    data = costs(*[line(date(2026, 11, n), "100") for n in range(1, 20) if not 5 <= n <= 10])
+
+    digest = build_digest(data, team="platform", day=DAY, allocation=ALLOCATION)
+
+    assert digest.missing_days == tuple(date(2026, 11, n) for n in range(5, 11))
+    assert digest.days_covered == 13
+    assert digest.forecast == Decimal(3000)  # 100 a day with data, not 1300 / 19 * 30

@@ -157,3 +157,44 @@ def test_the_chart_has_alt_text_for_screen_readers() -> None:
 
     assert alt.startswith("Bar chart of the daily cost of team platform in USD")
     assert len(alt) <= 1000
+
+
+def test_an_export_gap_is_named_next_to_the_month_to_date() -> None:
+    gap = (*[date(2026, 11, d) for d in range(5, 11)], date(2026, 11, 14))
+    digest = make_digest(missing_days=gap)
+
+    text, blocks = render_digest(DigestMessage(digest, "#platform-costs"))
+
+    body = _text([b.to_dict() for b in blocks])
+    assert "(12 of 30 days)" in body
+    assert ":warning: no cost data for 5-10 Nov, 14 Nov" in body
+    assert text.endswith("· no cost data for 5-10 Nov, 14 Nov")
+
+
+def test_providers_whose_data_ends_on_different_days_are_named() -> None:
+    digest = make_digest(
+        yesterday=None,
+        data_through=DAY - timedelta(days=1),
+        provider_data_through=(("aws", DAY - timedelta(days=1)), ("gcp", DAY)),
+    )
+
+    _, blocks = render_digest(DigestMessage(digest, "#platform-costs"))
+
+    body = _text([b.to_dict() for b in blocks])
+    assert "no cost data yet (latest: Wed 18 Nov)" in body
+    assert "FOCUS cost data through Wed 18 Nov (aws Wed 18 Nov, gcp Thu 19 Nov)" in body
+
+
+def test_the_month_to_date_and_the_breakdown_total_round_alike() -> None:
+    # $2.005 month to date: half-even formatting would say $2.00 above a total of $2.01.
+    digest = make_digest(
+        team=None,
+        month_to_date=Decimal("2.005"),
+        breakdown=(CostLine("platform", Decimal("2.01")), CostLine(UNALLOCATED, Decimal(0))),
+    )
+
+    _, blocks = render_digest(DigestMessage(digest, "#finops-alerts"))
+
+    body = _text([b.to_dict() for b in blocks])
+    assert "*Month to date*\\n$2.01" in body
+    assert "*Total* — $2.01" in body

@@ -176,6 +176,10 @@ def test_routine_status_update_is_not_worded_as_a_crossing(make_message: Message
         (Decimal("-12"), "USD", "-$12.00"),
         (Decimal("0"), "JPY", "0.00 JPY"),
         (Decimal("99.9"), None, "99.90"),
+        # Half up, like apportion: half-even would show $2.00 over rows that add up to $2.01.
+        (Decimal("2.005"), "USD", "$2.01"),
+        (Decimal("0.125"), "EUR", "0.13 EUR"),
+        (Decimal("-2.005"), "USD", "-$2.01"),
     ],
 )
 def test_money_has_thousands_separators_and_currency(

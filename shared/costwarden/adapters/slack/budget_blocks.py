@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -129,9 +129,15 @@ def format_mention(mention: str) -> str:
 
 
 def format_number(amount: Decimal, *, decimals: int | None = 2) -> str:
-    """``1234.5`` -> ``1,234.50``; ``decimals=None`` drops the fraction for whole numbers."""
+    """``1234.5`` -> ``1,234.50``; ``decimals=None`` drops the fraction for whole numbers.
+
+    Rounds half up (``2.005`` -> ``2.01``), as ``apportion`` does: Python's format rounds half
+    to even, which would show a total one cent away from the rows that add up to it.
+    """
     if decimals is None:
         decimals = 0 if amount == amount.to_integral_value() else 2
+    if amount.is_finite():
+        amount = amount.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     return f"{amount:,.{decimals}f}"
 
 

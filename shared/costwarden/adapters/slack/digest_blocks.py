@@ -104,6 +104,8 @@ def _fields(digest: CostDigest) -> list[str]:
     month = f"*Month to date*\n{_money(digest, digest.month_to_date)}"
     if digest.days_covered:
         month += f" ({digest.days_covered} of {digest.days_in_month} days)"
+    if digest.missing_days:
+        month += f"\n:warning: no cost data for {_day_ranges(digest.missing_days)}"
     fields.append(month)
     if digest.budget is not None:
         percent = digest.budget_percent
@@ -196,7 +198,13 @@ def _section(title: str, lines: list[str]) -> SectionBlock:
 def _context(digest: CostDigest) -> str:
     parts = []
     if digest.data_through is not None:
-        parts.append(f"FOCUS cost data through {_short_date(digest.data_through)}")
+        through = f"FOCUS cost data through {_short_date(digest.data_through)}"
+        if digest.provider_data_through:
+            each = ", ".join(
+                f"{escape_mrkdwn(p)} {_short_date(d)}" for p, d in digest.provider_data_through
+            )
+            through += f" ({each})"
+        parts.append(through)
     else:
         parts.append("no FOCUS cost data in the period")
     parts.append(f"amortized cost (EffectiveCost) in {digest.currency}, UTC days")
@@ -227,7 +235,24 @@ def _fallback(digest: CostDigest) -> str:
         )
     if digest.team is None and digest.unallocated:
         parts.append(f"· unallocated {_money(digest, digest.unallocated)}")
+    if digest.missing_days:
+        parts.append(f"· no cost data for {_day_ranges(digest.missing_days)}")
     return " ".join(parts)
+
+
+def _day_ranges(days: tuple[date, ...]) -> str:
+    """``5-10 Nov, 14 Nov``: consecutive days as one range."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    text = []
+    for run in runs:
+        last = f"{run[-1].day} {_MONTHS[run[-1].month - 1]}"
+        text.append(last if len(run) == 1 else f"{run[0].day}-{last}")
+    return ", ".join(text)
 
 
 def _short_date(day: date) -> str:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Sequence
 from http.client import HTTPException
+from urllib.error import HTTPError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -76,8 +78,20 @@ _TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
 class SlackNotifier:
     """Posts budget alerts with a ``WebClient`` (build it with ``build_slack_client``)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        upload_retries: int = 3,
+        upload_backoff: float = 0.5,
+        max_retry_after: int = DEFAULT_MAX_RETRY_AFTER,
+    ) -> None:
         self._client = client
+        # The chart's byte upload is a plain HTTP POST that slack-sdk makes outside the
+        # client's retry handlers: its 429s and 5xx are retried here (see upload_digest_chart).
+        self._upload_retries = upload_retries
+        self._upload_backoff = upload_backoff
+        self._max_retry_after = max_retry_after
 
     def post_budget_alert(self, message: BudgetAlertMessage) -> PostedMessage:
         text, blocks = render_budget_alert(message)
@@ -169,16 +183,28 @@ class SlackNotifier:
         png = render_digest_chart(digest)
         who = digest.team or "all-teams"
         in_thread = message.chart == "thread"
+        attempt = 0
         try:
-            response = self._client.files_upload_v2(
-                channel=posted.channel,
-                file=png,
-                filename=f"costwarden-{who}-{digest.day.isoformat()}.png",
-                title=f"Daily cost, {digest.title}, {digest.day.isoformat()}",
-                alt_txt=chart_alt_text(digest),
-                initial_comment=None if in_thread else chart_comment(digest),
-                thread_ts=posted.ts if in_thread else None,
-            )
+            while True:
+                attempt += 1
+                try:
+                    response = self._client.files_upload_v2(
+                        channel=posted.channel,
+                        file=png,
+                        filename=f"costwarden-{who}-{digest.day.isoformat()}.png",
+                        title=f"Daily cost, {digest.title}, {digest.day.isoformat()}",
+                        alt_txt=chart_alt_text(digest),
+                        initial_comment=None if in_thread else chart_comment(digest),
+                        thread_ts=posted.ts if in_thread else None,
+                    )
+                    break
+                except HTTPError as err:
+                    # The byte upload answered 429 or 5xx: a new upload URL, after a pause.
+                    # An unfinished upload is never shared, so nothing is posted twice.
+                    wait = self._upload_retry_wait(err, attempt)
+                    if wait is None:
+                        raise
+                    time.sleep(wait)
         except SlackApiError as err:
             text = self._api_error_text(posted.channel, err, hints=_UPLOAD_HINTS)
             raise NotificationError(text.replace("the post to", "the chart upload to")) from err
@@ -191,6 +217,20 @@ class SlackNotifier:
         if not isinstance(file_id, str):
             raise NotificationError(f"Slack accepted the chart for {posted.channel} but no file id")
         return file_id
+
+    def _upload_retry_wait(self, err: HTTPError, attempt: int) -> float | None:
+        """Seconds to wait before retrying a failed byte upload; None: do not retry."""
+        if attempt > self._upload_retries or not (err.code == 429 or 500 <= err.code < 600):
+            return None
+        backoff = self._upload_backoff * (1 << (attempt - 1))
+        raw = err.headers.get("Retry-After") if err.headers is not None else None
+        if raw is None:
+            return backoff
+        try:
+            wait = int(raw)
+        except ValueError:
+            return None  # an HTTP-date: fail and let the platform retry later
+        return max(wait, 0) if wait <= self._max_retry_after else None
 
     def _api_error_text(
         self, channel: str, err: SlackApiError, *, hints: dict[str, str] = _HINTS
