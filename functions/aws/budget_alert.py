@@ -9,6 +9,7 @@ lands in the on-failure destination (DLQ), where it can be inspected.
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Any
 
@@ -37,11 +38,13 @@ def _deps() -> BudgetAlertDeps:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     outcomes = []
+    # Lambda retries an asynchronous invocation under the same request id, possibly while the
+    # first attempt still runs (it timed out on our side only): each attempt needs its own claim
+    # owner, or the state store lets the second re-acquire the first one's claim and both post.
+    owner = f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
     try:
         for alert in parse_budget_event(event, provider="aws"):
-            outcome = process_budget_alert(
-                alert, **vars(_deps()), invocation_id=context.aws_request_id
-            )
+            outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)
             metrics.add_metric(name=f"BudgetAlert_{outcome.status}", unit=MetricUnit.Count, value=1)
             logger.info("budget alert processed", extra=outcome.as_log())
             outcomes.append(outcome.as_log())

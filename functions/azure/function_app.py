@@ -3,8 +3,15 @@
 The Action Group calls ``POST /api/budget-alert?code=<function key>&token=<shared secret>``.
 Action Groups cannot send custom headers, so the shared secret travels in the query string
 (the function key already keeps anonymous callers out; the token proves the caller is *our*
-Action Group). Status codes drive the Action Group's retries: 2xx done, 400/401 never retried,
-503 retried later (Slack down, or another delivery holds the claim).
+Action Group). A body that is not a budget alert gets 400 and a wrong token 401 (never retried).
+A valid alert is posted at once (200). When posting fails for a reason a later try can fix
+(Slack down, another delivery holds the claim, state store throttled), the body is handed to
+the Storage queue ``budget-alert-retry`` and the answer is 202: an Action Group retries only
+~5 times within ~75 s and then drops the alert, far shorter than a Slack outage or the claim
+lease of a delivery that died mid-post. ``budget_alert_retry`` is that queue's trigger; it
+raises on failure, so the host retries the message (``host.json``: every 2 minutes,
+``maxDequeueCount`` 5) and then moves it to ``budget-alert-retry-poison``. Only when the queue
+itself cannot be written does the webhook answer 503 (the Action Group's retries).
 
 ``export_arrival`` is an Event Grid trigger on ``Microsoft.Storage.BlobCreated`` (Event Grid or
 CloudEvents schema): a Cost Management export's ``manifest.json`` -> FOCUS Parquet published
@@ -14,7 +21,8 @@ then the subscription's dead-letter container).
 ``cost_digest`` is a timer trigger (NCRONTAB from the app setting
 ``COSTWARDEN_DIGEST_SCHEDULE``, e.g. ``0 0 7 * * *``: 07:00 UTC daily) -> the daily Slack digests
 (docs/cost-digest.md). It raises when cost data cannot be read or a digest failed, so the
-retry policy runs it again; a run that finds every digest sent posts nothing.
+retry policy runs it again; a run that finds every digest sent posts nothing, and one whose
+occurrence was on an earlier UTC day sends nothing.
 
 ``schedule_planner`` is a timer trigger (NCRONTAB from ``COSTWARDEN_SCHEDULE_TICK``, e.g.
 ``0 */15 * * * *``) -> one work item per subscription on the Storage queue
@@ -52,6 +60,7 @@ from costwarden.bootstrap_exports import ExportArrivalDeps, build_export_arrival
 from costwarden.bootstrap_schedule import (
     SchedulePlanner,
     ScheduleWorker,
+    build_work_queue,
     raise_if_failed,
     schedule_planner_from_settings,
     schedule_worker_from_settings,
@@ -69,9 +78,9 @@ from costwarden.errors import (
 from costwarden.normalize.budget import from_azure_webhook
 from costwarden.normalize.export import parse_export_event
 from costwarden.normalize.resource_change import parse_resource_change
-from costwarden.ports_compute import WorkItem
+from costwarden.ports_compute import WorkItem, WorkQueue
 from costwarden.services.budget_alerts import process_budget_alert
-from costwarden.services.cost_digest import send_daily_digests
+from costwarden.services.cost_digest import send_daily_digests, trigger_time
 from costwarden.services.export_arrival import process_export_object
 from costwarden.settings import Settings, load_settings
 
@@ -89,17 +98,32 @@ def _deps() -> BudgetAlertDeps:
     return build_budget_alert_deps(_settings())
 
 
+#: Where a webhook delivery that could not be posted waits for its retries (infra/azure
+#: budget_queue.tf); the host moves a message that failed maxDequeueCount times to
+#: ``<queue>-poison``. A fixed name: the queue trigger's binding and the sender must agree.
+BUDGET_RETRY_QUEUE = "budget-alert-retry"
+
+
+@cache
+def _budget_retry_queue() -> WorkQueue:
+    # The scheduler's queue client, pointed at the budget queue: same storage account, same
+    # connection setting (COSTWARDEN_QUEUE_CONNECTION) and identity as the queue trigger's.
+    settings = _settings().model_copy(update={"schedule_queue": BUDGET_RETRY_QUEUE})
+    return build_work_queue(settings, "azure")
+
+
 @app.route(route="budget-alert", methods=["POST"])
 def budget_alert(req: func.HttpRequest) -> func.HttpResponse:
-    invocation_id = req.headers.get("x-ms-client-request-id") or str(uuid.uuid4())
+    # A retried webhook may repeat the request id while the first delivery still runs: each
+    # delivery needs its own claim owner, so the second finds the claim busy, not its own.
+    delivery = req.headers.get("x-ms-client-request-id") or "webhook"
+    owner = f"{delivery}/{uuid.uuid4().hex[:12]}"
+    body: dict[str, object] | None = None
     try:
         _authorize(req, _settings())
-        try:
-            body = req.get_json()
-        except ValueError:
-            raise PayloadError("request body is not JSON") from None
+        body = _json_object(req.get_body())
         alert = from_azure_webhook(body)
-        outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=invocation_id)
+        outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)
     except UnauthorizedError as exc:
         log.warning("budget alert rejected: %s", exc)
         return _json(401, {"error": "unauthorized"})
@@ -107,11 +131,58 @@ def budget_alert(req: func.HttpRequest) -> func.HttpResponse:
         log.error("budget alert payload rejected: %s", exc)
         return _json(400, {"error": str(exc)})
     except (AlertInProgressError, CostwardenError) as exc:
-        # Transient (Slack down, claim held, state store throttled): ask for a redelivery.
-        log.exception("budget alert failed, asking the Action Group to retry")
-        return _json(503, {"error": type(exc).__name__}, headers={"Retry-After": "60"})
+        # Transient (Slack down, claim held, state store throttled): retry from the queue.
+        log.warning("budget alert not posted (%s: %s); queueing it", type(exc).__name__, exc)
+        return _queue_for_retry(body, exc)
     log.info("budget alert processed: %s", outcome.as_log())
     return _json(200, outcome.as_log())
+
+
+def _queue_for_retry(body: dict[str, object] | None, cause: Exception) -> func.HttpResponse:
+    try:
+        if body is None:  # the settings failed before the body was read: nothing to queue
+            raise cause
+        _budget_retry_queue().send([json.dumps(body)])
+    except CostwardenError:
+        # No queue configured (a local run) or it cannot be written: the Action Group's own
+        # retries are all that is left.
+        log.exception("budget alert could not be queued, asking the Action Group to retry")
+        return _json(503, {"error": type(cause).__name__}, headers={"Retry-After": "60"})
+    return _json(
+        202, {"status": "queued", "queue": BUDGET_RETRY_QUEUE, "error": type(cause).__name__}
+    )
+
+
+@app.queue_trigger(
+    arg_name="message",
+    queue_name=BUDGET_RETRY_QUEUE,
+    connection="COSTWARDEN_QUEUE_CONNECTION",
+)
+def budget_alert_retry(message: func.QueueMessage) -> None:
+    # Raising hands the message back to the queue: the host retries it (host.json spaces the
+    # tries two minutes apart, longer than a dead delivery's claim lease over five tries), then
+    # moves it to the poison queue. The webhook queued only bodies that parsed.
+    alert = from_azure_webhook(_json_object(message.get_body()))
+    owner = f"{message.id}/{uuid.uuid4().hex[:12]}"
+    outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)
+    log.info(
+        "queued budget alert %s (try %s) processed: %s",
+        message.id,
+        message.dequeue_count,
+        outcome.as_log(),
+    )
+
+
+def _json_object(raw: bytes) -> dict[str, object]:
+    """The body as a JSON object; anything else (not JSON, a list, a string, null) is a
+    ``PayloadError``, i.e. 400, rather than a crash in the normalizer."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadError("request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise PayloadError(f"request body must be a JSON object, got {type(body).__name__}")
+    return body
 
 
 def _authorize(req: func.HttpRequest, settings: Settings) -> None:
@@ -196,11 +267,23 @@ def _digest_deps() -> DigestDeps:
     maximum_interval="00:15:00",
 )
 def cost_digest(timer: func.TimerRequest) -> None:
+    # The monitor's ScheduleStatus.Next, read before this run updates it, is the occurrence
+    # being run (a past-due one included): its day is the digest's day, so a run the host
+    # catches up on after midnight UTC is acknowledged rather than sent a day early. A manual
+    # run (Next still ahead) uses the clock.
+    occurrence = trigger_time(timer.schedule_status.get("Next"), field="ScheduleStatus.Next")
+    if occurrence is not None and occurrence > datetime.now(UTC):
+        occurrence = None
     if timer.past_due:
-        digest_log.warning("the digest timer is past due; sending what is missing for today")
-    run = send_daily_digests(**vars(_digest_deps()), invocation_id=uuid.uuid4().hex)
+        digest_log.warning("the digest timer is past due (scheduled %s)", occurrence)
+    run = send_daily_digests(
+        **vars(_digest_deps()), invocation_id=uuid.uuid4().hex, scheduled_at=occurrence
+    )
     digest_log.info(
-        "daily digests for %s: %s", run.day, [outcome.as_log() for outcome in run.outcomes]
+        "daily digests for %s%s: %s",
+        run.day,
+        " (stale trigger, nothing sent)" if run.stale else "",
+        [outcome.as_log() for outcome in run.outcomes],
     )
 
 

@@ -14,9 +14,10 @@ completion marker of the documented ``EXPORT DATA`` script -> FOCUS Parquet publ
 deployed with retries redelivers it.
 
 ``cost_digest`` is the 2nd-gen entry point for the daily Slack digests: Cloud Scheduler publishes
-to a Pub/Sub topic once a day and Eventarc delivers the message here (its content is not used:
-"today" is the clock's, in UTC). Unreadable cost data or a failed digest raises, so a trigger
-deployed with retries redelivers; a redelivery posts only what is still missing.
+to a Pub/Sub topic once a day and Eventarc delivers the message here (its content is not used;
+its ``time``, the publish time, gives the day). Unreadable cost data or a failed digest raises,
+so a trigger deployed with retries redelivers; a redelivery posts only what is still missing,
+and one that lands on a later UTC day is acknowledged without sending.
 
 ``schedule_planner`` is the scheduler's tick (docs/scheduling.md): Cloud Scheduler publishes to
 a Pub/Sub topic every few minutes and Eventarc delivers the message here; the CloudEvent's
@@ -69,7 +70,7 @@ from costwarden.normalize.export import parse_export_event
 from costwarden.normalize.resource_change import parse_resource_change
 from costwarden.ports_compute import WorkItem
 from costwarden.services.budget_alerts import process_budget_alert
-from costwarden.services.cost_digest import send_daily_digests
+from costwarden.services.cost_digest import send_daily_digests, trigger_time
 from costwarden.services.export_arrival import process_export_object
 from costwarden.settings import load_settings
 
@@ -89,13 +90,17 @@ def budget_alert(cloud_event: CloudEvent) -> None:
 
 def budget_alert_legacy(event: dict[str, Any], context: Any) -> None:
     """1st-gen background function: ``event`` holds ``data`` (base64) and ``attributes``."""
-    invocation_id = str(getattr(context, "event_id", None) or uuid.uuid4())
+    invocation_id = str(getattr(context, "event_id", None) or "background")
     _process(parse_budget_event(event, provider="gcp"), invocation_id)
 
 
-def _process(alerts: list[BudgetAlert], invocation_id: str) -> None:
+def _process(alerts: list[BudgetAlert], delivery_id: str) -> None:
+    # Pub/Sub redelivers a message whose ack deadline passed under the same id, possibly while
+    # the first delivery still posts (e.g. waiting out a Slack Retry-After): each delivery needs
+    # its own claim owner, so the second finds the claim busy instead of re-acquiring it.
+    owner = f"{delivery_id}/{uuid.uuid4().hex[:12]}"
     for alert in alerts:
-        outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=invocation_id)
+        outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)
         log.info("budget alert processed: %s", outcome.as_log())
 
 
@@ -111,10 +116,11 @@ def _export_deps() -> ExportArrivalDeps:
 @functions_framework.cloud_event
 def export_arrival(cloud_event: CloudEvent) -> None:
     payload = {**cloud_event.get_attributes(), "data": cloud_event.get_data()}
+    # A redelivery repeats the CloudEvent id; while the first delivery still converts it must
+    # find the claim busy, not re-acquire it as the same owner and convert a second time.
+    owner = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
     for obj in parse_export_event(payload, provider="gcp"):
-        outcome = process_export_object(
-            obj, **vars(_export_deps()), invocation_id=str(cloud_event["id"])
-        )
+        outcome = process_export_object(obj, **vars(_export_deps()), invocation_id=owner)
         export_log.info("export processed: %s", outcome.as_log())
 
 
@@ -132,9 +138,17 @@ def cost_digest(cloud_event: CloudEvent) -> None:
     # Pub/Sub may redeliver (same event id) while the first delivery still runs: each delivery
     # needs its own claim owner, so the second finds the claims busy instead of taking them.
     invocation_id = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
-    run = send_daily_digests(**vars(_digest_deps()), invocation_id=invocation_id)
+    # The event's time is the message's publish time, the same on every redelivery: a
+    # redelivery after midnight UTC is acknowledged, not sent as the next day's digests.
+    scheduled_at = trigger_time(cloud_event.get("time"))
+    run = send_daily_digests(
+        **vars(_digest_deps()), invocation_id=invocation_id, scheduled_at=scheduled_at
+    )
     digest_log.info(
-        "daily digests for %s: %s", run.day, [outcome.as_log() for outcome in run.outcomes]
+        "daily digests for %s%s: %s",
+        run.day,
+        " (stale trigger, nothing sent)" if run.stale else "",
+        [outcome.as_log() for outcome in run.outcomes],
     )
 
 

@@ -33,6 +33,7 @@ locals {
     export         = { role = "Storage Blob Data Reader", scope = azurerm_storage_container.data["exports"].id }
     output         = { role = "Storage Blob Data Contributor", scope = azurerm_storage_container.data["output"].id }
     schedule_queue = { role = "Storage Queue Data Message Sender", scope = azurerm_storage_queue.work.resource_manager_id }
+    budget_queue   = { role = "Storage Queue Data Message Sender", scope = azurerm_storage_queue.budget_retry.resource_manager_id }
   }
 
   # What the Functions host itself needs for its triggers (not costwarden's code).

@@ -55,6 +55,8 @@ resource "azurerm_role_assignment" "eventgrid_deadletter" {
 
 # Budgets notify this Action Group; its webhook is the budget_alert function. Action Groups
 # cannot send headers, so the function key and the shared secret travel in the query string.
+# The Common Alert Schema is on: only it says whether a notification is Actual or Forecasted
+# (the legacy body's kind has to be inferred from the spend, docs/budget-alerts.md).
 data "azurerm_function_app_host_keys" "this" {
   count               = var.wire_triggers ? 1 : 0
   name                = azurerm_function_app_flex_consumption.this.name
@@ -70,7 +72,7 @@ resource "azurerm_monitor_action_group" "budget" {
   webhook_receiver {
     name                    = "costwarden-budget-alert"
     service_uri             = "https://${azurerm_function_app_flex_consumption.this.default_hostname}/api/budget-alert?code=${data.azurerm_function_app_host_keys.this[0].default_function_key}&token=${random_password.webhook_token.result}"
-    use_common_alert_schema = false
+    use_common_alert_schema = true
   }
 }
 

@@ -150,7 +150,13 @@ FUNCTIONS: Mapping[Cloud, Mapping[str, tuple[Use, ...]]] = {
         "tag_sweep": _aws_tagging(sweep=True),
     },
     "azure": {
-        "budget_alert": (*_AZ_USES["budget_alert"], _AZ_TABLE),
+        # The webhook hands what it could not post to a Storage queue; its trigger posts.
+        "budget_alert": (
+            *_AZ_USES["budget_alert"],
+            _AZ_TABLE,
+            Use(_AZ + "queue_work", "budget_queue"),
+        ),
+        "budget_alert_retry": (*_AZ_USES["budget_alert"], _AZ_TABLE),
         "export_arrival": (*_AZ_USES["export_arrival"], _AZ_TABLE),
         "cost_digest": (*_AZ_USES["cost_digest"], _AZ_TABLE),
         "schedule_planner": (Use(_AZ + "queue_work", "schedule_queue"),),

@@ -125,6 +125,10 @@ AZURE_BUILTIN_ROLES: Mapping[str, tuple[str, tuple[str, ...]]] = {
         "Storage Queue Data Message Sender",
         ("Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action",),
     ),
+    "budget_queue": (
+        "Storage Queue Data Message Sender",
+        ("Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action",),
+    ),
 }
 #: Google predefined roles granted on one resource, with the permissions they contain.
 GCP_PREDEFINED_ROLES: Mapping[str, tuple[str, tuple[str, ...]]] = {

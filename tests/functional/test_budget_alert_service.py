@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from costwarden.adapters.focus.published_data import PublishedCostDrivers, PublishedFocusData
+from costwarden.adapters.local.file_store import LocalObjectStore
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.errors import AlertInProgressError, CostwardenError, NotificationError
 from costwarden.models.budget import BudgetAlert
@@ -19,6 +21,8 @@ from costwarden.models.notification import BudgetAlertMessage, CostDriver, Poste
 from costwarden.policy import load_policy_text
 from costwarden.ports import NoCostData
 from costwarden.services.budget_alerts import process_budget_alert
+from unit.allocation.focus_parquet import cost_row
+from unit.published_data.publishing import publish_rows
 
 POLICY = load_policy_text(
     """
@@ -220,3 +224,60 @@ def test_broken_cost_data_still_posts_the_alert_without_drivers(state) -> None:
     assert outcome.status == "posted"
     assert notifier.posted[0].drivers is None
     assert outcome.drivers_error == "cost data unreadable (fake)"
+
+
+def test_a_period_of_unknown_length_asks_up_to_the_day_of_the_notification(state) -> None:
+    """Google says only when a quarterly or annual budget's period started: the drivers must
+    cover the quarter so far, not its first month."""
+    source = StaticDrivers(())
+    quarter = alert(
+        period=None,
+        period_start=date(2026, 10, 1),
+        notified_at=datetime(2026, 11, 15, 23, 30, tzinfo=UTC),
+    )
+    run(quarter, state, RecordingNotifier(), drivers=source)
+    assert source.asked[0]["start"] == date(2026, 10, 1)
+    assert source.asked[0]["end"] == date(2026, 11, 16)
+
+
+def test_without_a_notification_time_the_window_ends_after_today(state) -> None:
+    source = StaticDrivers(())
+    run(
+        alert(period=None, period_start=date(2026, 10, 1)),
+        state,
+        RecordingNotifier(),
+        drivers=source,
+    )
+    assert source.asked[0]["end"] == date(2026, 11, 21)  # FixedClock: 2026-11-20
+
+
+def test_a_full_cache_disk_still_posts_the_alert_without_drivers(state, tmp_path) -> None:
+    """A local OSError while caching the published cost data is cost data unavailable, not a
+    failed alert (the platform would retry it into its dead-letter queue)."""
+    store = LocalObjectStore(tmp_path / "bucket")
+    publish_rows(store, "focus", [cost_row(date(2026, 11, 3), "5", service="Amazon EC2")])
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache folder should be")  # mkdir fails: a real OSError
+    drivers = PublishedCostDrivers(PublishedFocusData(store, "focus", cache))
+    notifier = RecordingNotifier()
+
+    outcome = run(alert(), state, notifier, drivers=drivers)
+
+    assert outcome.status == "posted"
+    assert notifier.posted[0].drivers is None
+    assert outcome.drivers_error is not None
+    assert "cannot cache the FOCUS data" in outcome.drivers_error
+
+
+def test_a_zero_budget_posts_each_absolute_threshold_once(state) -> None:
+    """A $0 budget has no percent: the thresholds' amounts keep $5 and $100 apart."""
+    notifier = RecordingNotifier()
+    zero = {"budget_amount": Decimal("0"), "actual_amount": Decimal("140")}
+    low = alert(None, threshold_amount=Decimal("5.00"), **zero)
+    high = alert(None, threshold_amount=Decimal("100.00"), **zero)
+    outcomes = [
+        run(a, state, notifier, invocation=f"inv-{i}") for i, a in enumerate([low, high, low])
+    ]
+    assert [o.status for o in outcomes] == ["posted", "posted", "duplicate"]
+    assert low.dedup_key.endswith("/actual/amount=5")
+    assert high.dedup_key.endswith("/actual/amount=100")

@@ -62,13 +62,24 @@ class BudgetAlert(BaseModel):
         """One Slack message per budget · period · threshold kind · threshold.
 
         The delivery id is deliberately absent: a redelivered event, or Google's repeated
-        status update, maps to the same key and so posts nothing new.
+        status update, maps to the same key and so posts nothing new. Without a percent (a
+        zero budget has none) the threshold's amount tells the thresholds apart instead: a
+        $0 budget alerting at $5 and at $100 is two messages, not one.
         """
         ident = self.budget_id or self.budget_name
         period = self.period_start.isoformat() if self.period_start else "-"
-        pct = f"{self.threshold_percent:g}" if self.threshold_percent is not None else "-"
         kind = self.threshold_kind or "-"
-        return f"budget/{self.provider}/{self.scope or '-'}/{ident}/{period}/{kind}/{pct}"
+        return f"budget/{self.provider}/{self.scope or '-'}/{ident}/{period}/{kind}/{self._level}"
+
+    @property
+    def _level(self) -> str:
+        """The threshold part of the dedup key: ``80`` (percent) or ``amount=5`` (no percent)."""
+        if self.threshold_percent is not None:
+            return f"{self.threshold_percent:g}"
+        if self.threshold_amount is not None:
+            # normalize() so "5.00" and "5" (one threshold, two renderings) share a key.
+            return f"amount={self.threshold_amount.normalize():f}"
+        return "-"
 
     @property
     def thread_key(self) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from typing import Literal
 
 from costwarden.errors import AlertInProgressError, CostwardenError
@@ -87,7 +87,7 @@ def process_budget_alert(
         raise AlertInProgressError(f"{key} is being posted by another invocation; retry later")
 
     try:
-        drivers, drivers_error = _top_drivers(cost_drivers, alert)
+        drivers, drivers_error = _top_drivers(cost_drivers, alert, clock)
         thread = state.get(alert.thread_key)
         # Reply only in a thread of the channel we post to now (the policy may have re-routed).
         same_channel = thread is not None and thread.data.get("route") == route.channel
@@ -118,8 +118,23 @@ def process_budget_alert(
     )
 
 
+def drivers_window_end(alert: BudgetAlert, clock: Clock) -> date | None:
+    """The exclusive end of the period the drivers cover.
+
+    The period's own end when its length is known. Otherwise (Google quarterly and annual
+    budgets say only when the period started; Azure without a time grain) the day after the
+    notification: a cost reader left to itself would assume one month and show a quarterly
+    budget's first month as "this period".
+    """
+    if alert.period_end is not None or alert.period_start is None:
+        return alert.period_end
+    notified = alert.notified_at or clock.now()
+    day = notified.astimezone(UTC).date() if notified.tzinfo else notified.date()
+    return max(day, alert.period_start) + timedelta(days=1)
+
+
 def _top_drivers(
-    cost_drivers: CostDrivers, alert: BudgetAlert
+    cost_drivers: CostDrivers, alert: BudgetAlert, clock: Clock
 ) -> tuple[tuple[CostDriver, ...] | None, str | None]:
     """Cost context is an enrichment: a broken cost store must not silence the alert itself.
 
@@ -131,7 +146,7 @@ def _top_drivers(
             provider=alert.provider,
             scope=alert.scope,
             period_start=alert.period_start,
-            period_end=alert.period_end,
+            period_end=drivers_window_end(alert, clock),
         )
     except CostwardenError as exc:
         log.warning("cost drivers unavailable for %s: %s", alert.dedup_key, exc)

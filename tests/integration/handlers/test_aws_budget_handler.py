@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ import boto3
 import pytest
 
 from costwarden.adapters.aws.dynamodb_state import create_state_table
-from costwarden.errors import NotificationError, PayloadError
+from costwarden.errors import AlertInProgressError, NotificationError, PayloadError
 from costwarden.local.runtimes import AwsLambdaRuntime
 from costwarden.local.slack_server import LocalSlackServer
+from costwarden.ports import ClaimStatus
+from costwarden.services.budget_alerts import DEFAULT_LEASE as LEASE
 from handler_support import EVENTS, FUNCTIONS, SLACK_TOKEN, expected, load, malformed, sample_events
 
 TOKEN_PARAMETER = "/costwarden/test/slack-token"
@@ -115,3 +118,20 @@ def test_malformed_sns_event_raises_a_typed_error_and_changes_nothing(
         lambda_fn.invoke(load(bad))
     assert slack.messages == []
     assert items(table) == []
+
+
+def test_a_retry_with_the_same_request_id_does_not_take_over_a_live_claim(
+    lambda_fn: AwsLambdaRuntime, slack: LocalSlackServer
+) -> None:
+    """Lambda retries an async invocation under the same request id, possibly while the first
+    attempt still posts (it timed out on our side only). The retry must find the claim busy,
+    not re-acquire it as its own and post a second message."""
+    event = sample_events("aws")[0]
+    [alert] = [a for a in expected(event) if a["crossed"]][:1]
+    state = lambda_fn.module._deps().state
+    held = state.claim(alert["dedup_key"], owner="req-1", now=datetime.now(UTC), lease=LEASE)
+    assert held.status is ClaimStatus.ACQUIRED
+
+    with pytest.raises(AlertInProgressError):
+        lambda_fn.invoke(load(event), request_id="req-1")
+    assert slack.messages == []

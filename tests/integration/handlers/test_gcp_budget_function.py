@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,12 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
+from costwarden.bootstrap import build_budget_alert_deps
 from costwarden.local.runtimes import GcpFunctionsRuntime
 from costwarden.local.slack_server import LocalSlackServer
+from costwarden.ports import ClaimStatus
+from costwarden.services.budget_alerts import DEFAULT_LEASE
+from costwarden.settings import load_settings
 from handler_support import FUNCTIONS, SLACK_TOKEN, expected, load, malformed, sample_events
 
 
@@ -95,3 +100,22 @@ def test_malformed_pubsub_message_fails_and_changes_nothing(
     assert result.status >= 400
     assert slack.messages == []
     assert objects(bucket) == []
+
+
+def test_a_redelivery_with_the_same_message_id_does_not_take_over_a_live_claim(
+    bucket: str, slack: LocalSlackServer
+) -> None:
+    """Pub/Sub redelivers a message whose ack deadline passed under the same id, while the
+    first delivery may still be posting (e.g. waiting out a Slack Retry-After). The
+    redelivery must find the claim busy, not re-acquire it as its own and post again."""
+    [event] = [p for p in DELIVERABLE if p.name == "budget_actual_crossed.json"]
+    payload = load(event)
+    [alert] = [a for a in expected(event) if a["crossed"]]
+    state = build_budget_alert_deps(load_settings()).state
+    held = state.claim(
+        alert["dedup_key"], owner=str(payload["id"]), now=datetime.now(UTC), lease=DEFAULT_LEASE
+    )
+    assert held.status is ClaimStatus.ACQUIRED
+
+    assert runtime_for(payload).deliver(payload).status == 500  # busy: Pub/Sub retries later
+    assert slack.messages == []

@@ -180,3 +180,33 @@ def test_legacy_resource_group_budget_is_scoped_to_the_group() -> None:
     assert (
         alert.scope == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-web"
     )
+
+
+def _legacy(spent: str | None, threshold: str = "10000") -> dict[str, Any]:
+    body = copy.deepcopy(LEGACY)
+    body["data"]["NotificationThresholdAmount"] = threshold
+    if spent is None:
+        del body["data"]["SpendingAmount"]
+    else:
+        body["data"]["SpendingAmount"] = spent
+    return body
+
+
+def test_legacy_spend_below_the_threshold_is_a_forecast_not_an_actual_crossing() -> None:
+    """The legacy body has no ThresholdType, yet Azure sends forecast notifications in it:
+    spend below the threshold cannot be an actual alert (those fire once spend reaches it)."""
+    at = datetime(2025, 5, 21, tzinfo=UTC)
+    forecast = from_azure_webhook(_legacy("7000.00"), received_at=at)
+    actual = from_azure_webhook(_legacy("10150.00"), received_at=at)
+    assert forecast.threshold_kind == "forecasted"
+    assert actual.threshold_kind == "actual"
+    assert forecast.threshold_percent == actual.threshold_percent == 100.0
+    assert forecast.dedup_key != actual.dedup_key  # the real actual alert still posts
+    # Reaching the threshold exactly is an actual crossing.
+    assert from_azure_webhook(_legacy("10000"), received_at=at).threshold_kind == "actual"
+
+
+def test_legacy_without_a_spend_amount_names_no_kind() -> None:
+    alert = from_azure_webhook(_legacy(None), received_at=datetime(2025, 5, 21, tzinfo=UTC))
+    assert alert.threshold_kind is None
+    assert alert.dedup_key.endswith("/-/100")

@@ -96,17 +96,29 @@ class PublishedFocusData:
             if not _PERIOD.match(period):
                 raise ValueError(f"billing period {period!r} is not YYYY-MM")
         with self._lock:
-            listing = {info.key: info for info in self.store.list(self._list_prefix())}
-            paths: list[Path] = []
-            for key in sorted(listing):
-                found = _POINTER_KEY.search(key)
-                if found is None or (
-                    wanted_periods is not None and found["period"] not in wanted_periods
-                ):
-                    continue
-                paths.extend(self._sync_export(key, listing))
-            self._drop_unnamed(set(paths), wanted_periods)
+            try:
+                paths = self._sync(wanted_periods)
+            except OSError as exc:
+                # The local side failed (disk full, cache folder not writable): a typed cost
+                # data error, so a budget alert still posts, without drivers, and the digest
+                # reports "cost data unavailable" instead of crashing on a bare OSError.
+                raise CostDataError(
+                    f"cannot cache the FOCUS data of {self.location} in {self.root}: {exc}"
+                ) from exc
         return sorted(paths)
+
+    def _sync(self, wanted_periods: Sequence[str] | None) -> list[Path]:
+        listing = {info.key: info for info in self.store.list(self._list_prefix())}
+        paths: list[Path] = []
+        for key in sorted(listing):
+            found = _POINTER_KEY.search(key)
+            if found is None or (
+                wanted_periods is not None and found["period"] not in wanted_periods
+            ):
+                continue
+            paths.extend(self._sync_export(key, listing))
+        self._drop_unnamed(set(paths), wanted_periods)
+        return paths
 
     def read_with_resync(
         self, periods: Iterable[str] | None, read: Callable[[list[Path]], _T]

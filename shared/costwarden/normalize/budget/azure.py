@@ -32,8 +32,14 @@ Decisions:
   quarter/year without it. Without a grain we take the calendar month and leave ``period``
   None; see ``periods`` for why a shorter guess is the safe one.
 * Legacy payloads carry no timestamp at all: ``period_start`` is the month of
-  ``received_at`` (else the parse time), ``notified_at`` is None, and the kind is
-  ``actual`` (legacy notifications predate forecast alerts).
+  ``received_at`` (else the parse time) and ``notified_at`` is None. They carry no
+  ``ThresholdType`` either, yet Azure sends forecast notifications in this schema too. An
+  actual alert fires only once the spend reaches the threshold, so spend below
+  ``NotificationThresholdAmount`` means ``forecasted``; spend at or above it is read as
+  ``actual`` (the forecast of a threshold already reached is not a separate event worth a
+  message); no spend amount leaves the kind None, which the message does not name. So a
+  forecast-100% alert never takes the actual-100% alert's dedup key, nor says "actual".
+  ``infra/azure`` turns the Common Alert Schema on, which names the kind.
 * ``currency`` is ``Unit`` when it is an ISO code; the ``$``-style symbol in the strings is
   ignored (Azure writes ``$`` for several dollar currencies). Usage budgets keep ``Unit``
   as ``unit`` and have no currency.
@@ -171,6 +177,7 @@ def _from_legacy(body: JsonObject, received_at: datetime | None) -> BudgetAlert:
     threshold = _amount(data, "NotificationThresholdAmount", at)
     scope = _legacy_scope(data)
     currency, unit = _currency_and_unit(budget_type, opt_str(data, "Unit", at), data, "Budget", at)
+    spent = _optional_amount(data, "SpendingAmount", at)
     return build_alert(
         where,
         provider="azure",
@@ -183,16 +190,23 @@ def _from_legacy(body: JsonObject, received_at: datetime | None) -> BudgetAlert:
         currency=currency,
         unit=unit,
         budget_amount=budget,
-        actual_amount=_optional_amount(data, "SpendingAmount", at),
+        actual_amount=spent,
         forecast_amount=None,
         threshold_percent=percent_of(threshold, budget),
         threshold_amount=threshold,
-        threshold_kind="actual",
+        threshold_kind=_legacy_kind(spent, threshold),
         crossed=True,
         notified_at=None,
         message_id=None,
         console_url=_console_url(scope),
     )
+
+
+def _legacy_kind(spent: Decimal | None, threshold: Decimal) -> ThresholdKind | None:
+    """The legacy schema has no ``ThresholdType``: infer it from the spend (module docstring)."""
+    if spent is None:
+        return None
+    return "actual" if spent >= threshold else "forecasted"
 
 
 def _budget_type(raw: str | None) -> BudgetType:
