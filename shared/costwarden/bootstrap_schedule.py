@@ -293,6 +293,15 @@ def _aws_ports(wants_metrics: bool) -> TargetPortsFactory:
     return ports
 
 
+#: How long a worker waits for its subscription's deallocates and starts (awaited together):
+#: ARM accepts first and may fail minutes later (AllocationFailed). Inside the Functions'
+#: default 5-minute timeout with room to list, plan and post; one still running then is
+#: reported "not confirmed" and checked at the next tick.
+AZURE_LRO_TIMEOUT = 150.0
+#: The same for a project's Compute Engine stops and starts (worker timeout: 300 s).
+GCE_OPERATION_TIMEOUT = 150.0
+
+
 def _azure_ports(settings: Settings, wants_metrics: bool) -> TargetPortsFactory:
     from azure.identity import DefaultAzureCredential
 
@@ -308,7 +317,9 @@ def _azure_ports(settings: Settings, wants_metrics: bool) -> TargetPortsFactory:
     )
 
     def ports(target: Target) -> TargetPorts:
-        compute = AzureVmCompute(credential, target.account, base_url=base_url, **extra)
+        compute = AzureVmCompute(
+            credential, target.account, base_url=base_url, lro_timeout=AZURE_LRO_TIMEOUT, **extra
+        )
         metrics = AzureMonitorCpuMetrics(credential) if wants_metrics else None
         return TargetPorts(inventory=compute, actuator=compute, metrics=metrics)
 
@@ -322,7 +333,9 @@ def _gcp_ports(settings: Settings, wants_metrics: bool) -> TargetPortsFactory:
     endpoint = settings.gcp_compute_endpoint
 
     def ports(target: Target) -> TargetPorts:
-        compute = GceCompute(target.account, api_endpoint=endpoint)
+        compute = GceCompute(
+            target.account, api_endpoint=endpoint, operation_timeout=GCE_OPERATION_TIMEOUT
+        )
         metrics = CloudMonitoringCpuMetrics(target.account) if wants_metrics else None
         return TargetPorts(inventory=compute, actuator=compute, metrics=metrics)
 

@@ -8,6 +8,7 @@ functions log, so its keys are part of the interface (docs/scheduling.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC as _UTC
@@ -155,7 +156,8 @@ class Plan:
 
 
 OutcomeStatus = Literal[
-    "done",  # the cloud accepted the change
+    "done",  # the cloud carried out the change (or accepted it: EC2, RDS, ASG answer at once)
+    "pending",  # accepted, not seen finished (Azure/GCE operation still running): never "done"
     "already",  # the resource was already in the target state when re-read: nothing to do
     "failed",  # the cloud refused or errored; ``message`` says why; other actions went on
     "not_applied",  # dry-run or blocked by the blast-radius cap
@@ -174,42 +176,83 @@ class Outcome:
         return {**self.action.to_dict(), "status": self.status, "message": self.message}
 
 
+#: ``PlannedAction.rule`` of the tag sweep's grace stops (``services.tag_grace``).
+GRACE_RULE = "tagging.grace"
+
+LastActionBy = Literal["schedule", "grace"]
+
+
 @dataclass(frozen=True, slots=True)
 class LastAction:
     """What costwarden last did to a resource, recorded on it as a tag.
 
     The scheduler reads it back to tell its own stops from a person's manual start (and its
     own starts from a manual stop): see ``docs/scheduling.md`` "Manual starts".
-    Encoded as ``<action>-<YYYYMMDDTHHMMSSZ>`` in lowercase so it is also a valid Google label
-    value (``[a-z0-9_-]``, 63 characters at most).
+    Encoded as ``<action>-<YYYYMMDDTHHMMSSZ>[-grace][-pending]`` in lowercase so it is also a
+    valid Google label value (``[a-z0-9_-]``, 63 characters at most):
+
+    - ``grace``: the tag sweep stopped it after its grace period (``tagging.grace.action:
+      stop``). Only such a stop keeps the schedule from starting it while its violation mark
+      is overdue: a stop by the schedule itself never passed the grace plan's safety caps.
+    - ``pending``: the cloud accepted the change but it was not seen finished (an Azure or
+      GCE long-running operation still running at the deadline). The next tick checks the
+      result instead of reading a different power state as a person's doing.
     """
 
     action: ActionKind
     at: datetime
+    by: LastActionBy = "schedule"
+    pending: bool = False
+
+    @classmethod
+    def of(cls, action: PlannedAction, at: datetime) -> LastAction:
+        """The record of carrying out ``action`` at ``at`` (a grace stop says so)."""
+        return cls(action.action, at, "grace" if action.rule == GRACE_RULE else "schedule")
+
+    @property
+    def grace(self) -> bool:
+        return self.by == "grace"
 
     def encode(self) -> str:
-        return f"{self.action.replace('_', '-')}-{self.at.strftime('%Y%m%dt%H%M%Sz')}"
+        text = f"{self.action.replace('_', '-')}-{self.at.strftime('%Y%m%dt%H%M%Sz')}"
+        if self.grace:
+            text += "-grace"
+        return text + "-pending" if self.pending else text
 
     @classmethod
     def decode(cls, text: str) -> LastAction | None:
         """The inverse of ``encode``; None for anything else (a hand-edited tag is ignored)."""
-        head, _, stamp = text.strip().lower().rpartition("-")
-        kind = head.replace("-", "_")
-        if kind not in _ACTION_KINDS:
+        parts = text.strip().lower().split("-")
+        index = next((i for i, p in enumerate(parts) if _STAMP.fullmatch(p)), None)
+        if index is None or index == 0:
+            return None
+        kind = "_".join(parts[:index])
+        flags = parts[index + 1 :]
+        if kind not in _ACTION_KINDS or len(set(flags)) != len(flags):
+            return None
+        if not set(flags) <= {"grace", "pending"}:
             return None
         try:
-            at = datetime.strptime(stamp, "%Y%m%dt%H%M%Sz").replace(tzinfo=_UTC)
+            at = datetime.strptime(parts[index], "%Y%m%dt%H%M%Sz").replace(tzinfo=_UTC)
         except ValueError:
             return None
-        return cls(kind, at)  # type: ignore[arg-type]
+        by: LastActionBy = "grace" if "grace" in flags else "schedule"
+        return cls(kind, at, by, "pending" in flags)  # type: ignore[arg-type]
+
+    def confirmed(self) -> LastAction:
+        """The same record without ``pending`` (the change was seen finished)."""
+        return LastAction(self.action, self.at, self.by)
 
 
+_STAMP = re.compile(r"\d{8}t\d{6}z")
 _ACTION_KINDS = frozenset(ActionKind.__args__)  # type: ignore[attr-defined]
 
 __all__ = [
+    "GRACE_RULE",
     "STOPPING",
     "ActionKind",
     "LastAction",
+    "LastActionBy",
     "Outcome",
     "OutcomeStatus",
     "Plan",

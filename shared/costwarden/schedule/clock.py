@@ -11,7 +11,8 @@ Model (``docs/policy.md`` "Schedule semantics"):
   A period applies on D only when D is not a holiday.
 * The base state at an instant is the state of the latest event at or before it (at equal
   instants a start beats a stop, so back-to-back periods join); None when there is none in the
-  look-back window.
+  look-back window. A period whose own start and stop fall on one instant (a window inside a
+  spring-forward gap) has no start that day: its stop wins, the window is zero-length.
 * desired(at) = ``stopped`` when at's local day is a holiday, else the base state.
 * *Boundaries* are the instants desired() is (re)asserted: every event outside holidays (even
   one that repeats the current state: a daily stop-only period stops every evening), each
@@ -138,12 +139,17 @@ class _Timeline:
             for period in self.periods:
                 if not period.days.matches(day):
                     continue
-                if period.start is not None:
-                    events.append((self.instant(day, period.start), _START, "running"))
+                start = None if period.start is None else self.instant(day, period.start)
+                stop = None
                 if period.stop is not None:
                     wraps = period.start is not None and period.stop < period.start
-                    stop_day = day + _DAY if wraps else day
-                    events.append((self.instant(stop_day, period.stop), _STOP, "stopped"))
+                    stop = self.instant(day + _DAY if wraps else day, period.stop)
+                    events.append((stop, _STOP, "stopped"))
+                # A window inside a spring-forward gap (02:15-03:00 Berlin) maps start and stop
+                # to one instant: it is zero-length that day. Its start must not beat its own
+                # stop there (that would run it until the next day's stop, 24 h).
+                if start is not None and start != stop:
+                    events.append((start, _START, "running"))
         if len(self._events) > _CACHE_LIMIT:
             self._events.clear()
         found = self._events[day] = tuple(sorted(events))

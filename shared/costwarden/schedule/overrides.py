@@ -59,9 +59,11 @@ def parse_until(value: str) -> datetime | None:
             int(found["s"] or 0),
             tzinfo=timezone(offset),
         )
-    except ValueError:  # 2026-02-30, 25:00, ...
+        # Near year 1 or 9999 the UTC instant lies outside datetime's range
+        # (9999-12-31T23:59-05:00): OverflowError, which must not crash a whole target's plan.
+        return local.astimezone(UTC)
+    except (ValueError, OverflowError):  # 2026-02-30, 25:00, out of range ...
         return None
-    return local.astimezone(UTC)
 
 
 def format_until(at: datetime) -> str:

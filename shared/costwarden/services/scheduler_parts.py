@@ -76,23 +76,35 @@ class PlanState:
     fleet: int = 0
 
 
-def blast_radius(policy: Policy, actions: Sequence[PlannedAction], fleet_size: int) -> str | None:
+def blast_radius(
+    policy: Policy,
+    actions: Sequence[PlannedAction],
+    fleet_size: int,
+    *,
+    down: int = 0,
+    down_why: str = "",
+) -> str | None:
     """Why the safety caps refuse ``actions``, or None when they are within both caps.
 
-    Starts count toward the absolute cap only: starting everything is never the accident the
-    percentage guards against.
+    The caps apply per plan, i.e. per target (one AWS account and region, Azure subscription
+    or Google project), not per run across targets. Starts count toward the absolute cap
+    only: starting everything is never the accident the percentage guards against. ``down``
+    resources already stopped count as stops (the tag sweep's overdue resources: ``down_why``
+    says which).
     """
     safety = policy.safety
-    if len(actions) > safety.max_actions_per_run:
+    also = f" + {down} {down_why}" if down else ""
+    if len(actions) + down > safety.max_actions_per_run:
         return (
-            f"{len(actions)} actions planned, more than safety.max_actions_per_run "
-            f"({safety.max_actions_per_run})"
+            f"{len(actions)} actions planned{also}, more than safety.max_actions_per_run "
+            f"({safety.max_actions_per_run}) for one target"
         )
-    stopping = sum(1 for a in actions if a.action in STOPPING)
+    stopping = sum(1 for a in actions if a.action in STOPPING) + down
     if fleet_size and stopping * 100 / fleet_size > safety.max_fleet_percent:
         percent = stopping * 100 / fleet_size
+        what = "would stop" if not down else f"would be down ({down} {down_why})"
         return (
-            f"{stopping} of {fleet_size} resources in scope would stop ({percent:.0f}%), more "
+            f"{stopping} of {fleet_size} resources in scope {what} ({percent:.0f}%), more "
             f"than safety.max_fleet_percent ({safety.max_fleet_percent:g}%)"
         )
     return None

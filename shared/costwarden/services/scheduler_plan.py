@@ -14,8 +14,10 @@ tick finds nothing left to do. Rules, in the order they are applied to each reso
    are reported and ignored;
 5. costwarden's own last-action tag tells its stop from a person's start (left alone until the
    next stop transition unless the schedule ``enforce``\\ s) and its start from a person's stop;
-   a resource the tag sweep stopped after its grace period (``tagging.grace.action: stop``) is
-   not started while its violation mark is overdue;
+   a resource the tag sweep stopped after its grace period (``tagging.grace.action: stop``,
+   recorded as a grace stop) is not started while its violation mark is overdue; a change
+   recorded ``pending`` (accepted, never seen finished) whose resource is in the other state
+   failed: it is asked again, never read as a person's start or stop;
 6. idle rules for running resources no schedule stops, with ONE batched metrics call;
 7. the blast-radius caps block the whole plan (nothing applied, an alert says why);
 8. stops due within ``warning_minutes`` are announced (``Plan.upcoming``).
@@ -99,6 +101,7 @@ def plan_target(
         planner.plan_one(resource, state)
     planner.plan_idle(state, metrics)
     actions = tuple(state.actions)
+    acted = {a.resource.key for a in actions}
     return Plan(
         cloud=cloud,
         at=at,
@@ -107,7 +110,8 @@ def plan_target(
         fleet_size=state.fleet,
         blocked=blast_radius(policy, actions, state.fleet),
         dry_run=dry_run or policy.safety.dry_run,
-        upcoming=tuple(state.upcoming),
+        # A resource stopped now (idle) needs no warning of its scheduled stop.
+        upcoming=tuple(a for a in state.upcoming if a.resource.key not in acted),
     )
 
 
@@ -205,6 +209,13 @@ class _Planner:
             reason = f"{r.state}: the next tick sees where it settles"
             state.skipped.append(subject.skip("transitioning", reason))
             return
+        unsupported = r.extra.get("unsupported")  # a read replica, an Aurora member, ...
+        if unsupported:
+            # The cloud refuses every stop of it: planning one each tick would fail each tick,
+            # count toward the caps and make the worker report a failed run forever.
+            reason = f"{unsupported}; never stopped or started by costwarden"
+            state.skipped.append(subject.skip("unsupported", reason))
+            return
         subject.until = self._override(subject, state)
         if schedule is not None and self._follow(subject, schedule, state):
             return
@@ -234,8 +245,10 @@ class _Planner:
         if idle is not None:
             if s.until is None:
                 state.idle.append(IdleCandidate(Subject(r, s.keys, None, idle.name, s.team), idle))
-                return
-            state.skipped.append(self._kept(s, idle.name))
+            else:
+                state.skipped.append(self._kept(s, idle.name))
+        # Also for an idle candidate: a busy one is stopped by its schedule all the same, and
+        # needs the warning (``plan_target`` drops it when the idle rule stops it now).
         if schedule is not None and self.warning:
             self._warn(s, schedule, state)
 
@@ -289,7 +302,9 @@ class _Planner:
             # evidence either way about that instant.
             if r.started_at is not None and since <= r.started_at <= self.at:
                 reason = f"started at {utc(r.started_at)}, after the scheduled stop at {utc(since)}"
-            elif ours and last is not None and last.at >= since:
+            elif ours and last is not None and last.at >= since and not last.pending:
+                # A pending stop was never seen finished: running now, it most likely failed
+                # (Azure AllocationFailed, ...), which is no person's doing: it is stopped again.
                 reason = f"started by someone after costwarden stopped it at {utc(last.at)}"
             if reason is not None:
                 reason += (
@@ -304,18 +319,23 @@ class _Planner:
         reason = f"outside the hours of schedule {schedule}"
         if auto:
             reason += " (AWS restarted it after 7 days stopped)"
+        elif ours and last is not None and last.pending and since is not None and last.at >= since:
+            reason += f" (the stop requested at {utc(last.at)} was never confirmed: again)"
         saving = self._saving(r, self.off_fraction(schedule))
         state.actions.append(planned(kind, s, schedule, reason, saving=saving))
 
     def _start_now(self, s: Subject, schedule: str, state: PlanState) -> None:
         r = s.resource
-        held = self._held_for_tags(r)
+        held = self._held_for_tags(r, s.keys)
         if held is not None:
             state.skipped.append(s.skip("tag_violation", held))
             return
         last = last_action(r, s.keys)
         since = self.since(schedule, "running")
-        if last is not None and since is not None and last.at >= since:
+        retry = (
+            last is not None and last.pending and last.action in START_KINDS and since is not None
+        )
+        if last is not None and since is not None and last.at >= since and not retry:
             if last.action in START_KINDS:
                 reason = (
                     f"stopped by someone after costwarden started it at {utc(last.at)}; left "
@@ -338,16 +358,26 @@ class _Planner:
                 return
             kind, details = "restore_capacity", MappingProxyType({"capacity": saved.strip()})
         reason = f"within the hours of schedule {schedule}"
+        if retry and last is not None and since is not None and last.at >= since:
+            # Not a person's stop: the start was accepted but never seen finished (a failed
+            # Azure start answers 202 first), so it is tried again, not left off all day.
+            reason += f" (the start requested at {utc(last.at)} was never confirmed: again)"
         state.actions.append(planned(kind, s, schedule, reason, details=details))
 
-    def _held_for_tags(self, r: Resource) -> str | None:
+    def _held_for_tags(self, r: Resource, keys: TagKeys) -> str | None:
         """Why a stopped resource must stay stopped for its tags, or None.
 
         The tag sweep stops a resource whose grace period is over (``services.tag_grace``) and
-        records the stop as costwarden's: without this, its schedule would start it again in
+        records the stop as a grace stop: without this, its schedule would start it again in
         the morning and the sweep stop it again the next day, for as long as nobody tags it.
+        Only a grace stop holds it: one the schedule (or a person) stopped never passed the
+        grace plan's blast-radius caps, and holding it would let the caps be bypassed (a sweep
+        refused for 15 of 20, the schedule stops 10 at night, the hold keeps them down).
         """
         if self.tag_mark is None:
+            return None
+        last = last_action(r, keys)
+        if last is None or not last.grace or last.action not in STOPPING:
             return None
         value = tag_of(r.tags, cloud_tag_key(r.cloud, self.tag_mark))
         due = mark_deadline(value) if value else None

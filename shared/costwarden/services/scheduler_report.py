@@ -9,11 +9,14 @@ would teach people to mute the channel. So:
   schedule transition they belong to): the same content is posted once per transition
   (``schedule-report-seen/...``), and again after the next transition;
 - an upcoming stop is announced once per schedule transition and team;
-- skipped resources ride along with a report that has something else to say.
+- skipped resources ride along with a report that has something else to say;
+- a change the cloud accepted but was not seen finished (``pending``) is listed as
+  ``not_confirmed`` with the skips, never as stopped or started.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -146,9 +149,13 @@ def _message(
         mentions = policy.teams[team].mentions
     else:
         channel, mentions = policy.slack.default_channel, policy.slack.default_mentions
-    stops = [o for o in said if o.status != "failed" and o.action.action in STOPPING]
-    starts = [o for o in said if o.status != "failed" and o.action.action not in STOPPING]
+    # A pending change is never reported as stopped or started: the cloud only accepted it
+    # (Azure Start/Stop v2 says "succeeded" there, and people find the VM still running).
+    carried = [o for o in said if o.status not in ("failed", "pending")]
+    stops = [o for o in carried if o.action.action in STOPPING]
+    starts = [o for o in carried if o.action.action not in STOPPING]
     failed = [o for o in said if o.status == "failed"]
+    pending = [_pending_line(o) for o in said if o.status == "pending"]
     totals, bases = _savings(o.action for o in stops)
     currency, total, others = _main_currency(totals)
     override = cloud_tag_key(plan.cloud, policy.scheduling.override_tag_key)
@@ -165,7 +172,7 @@ def _message(
         stopped=tuple(_line(o.action) for o in stops),
         started=tuple(_line(o.action) for o in starts),
         failed=tuple(_line(o.action, o.message or "failed") for o in failed),
-        skipped=tuple(_skip_line(s) for s in skipped),
+        skipped=(*pending, *(_skip_line(s) for s in skipped)),
         upcoming=tuple(_line(a) for a in upcoming),
         unchanged=unchanged,
         estimated_monthly_saving=total,
@@ -189,6 +196,16 @@ def _line(action: PlannedAction, detail: str | None = None) -> ReportLine:
         saving=action.estimated_monthly_saving,
         currency=action.currency,
     )
+
+
+def _pending_line(outcome: Outcome) -> ReportLine:
+    """An accepted change not seen finished: listed with the skips, as "not confirmed"."""
+    action = outcome.action
+    detail = (
+        f"{action.action.replace('_', ' ')} requested, not confirmed yet "
+        f"({outcome.message}); the next run checks it and asks again if it did not happen"
+    )
+    return dataclasses.replace(_line(action, detail), kind="not_confirmed", saving=None)
 
 
 def _skip_line(skip: Skip) -> ReportLine:

@@ -11,6 +11,9 @@ once; the guarantees:
 
 - a redelivered item re-plans from the cloud's current state, so what was done is not redone
   (the actuator re-reads first and answers ``already``) and a crash halfway heals;
+- an item is planned for its tick's instant unless it is stale (``MAX_ITEM_AGE``) or a
+  schedule changed its desired state since that tick: then for now, so a late item never
+  undoes what a later tick did (a 07:45 stop run at 08:15, after the 08:00 start);
 - one Slack message per team per run: the key ``schedule-report/<run>/<target>/<team>`` is
   claimed in the state store before posting and completed after, so a redelivery posts nothing
   new; a report with no change since the last one (a dry run or a blocked plan re-planned every
@@ -47,7 +50,7 @@ from costwarden.ports_compute import (
     WorkQueue,
 )
 from costwarden.pricing import SavingsEstimator
-from costwarden.schedule import ScheduleClock
+from costwarden.schedule import DesiredState, ScheduleClock
 from costwarden.services.scheduler_plan import plan_target
 from costwarden.services.scheduler_report import TeamReport, build_reports
 
@@ -56,6 +59,7 @@ log = logging.getLogger(__name__)
 #: A work item older than this is stale (a queue backlog, a redelivery hours later): planning
 #: at its ``at`` could stop resources in the morning for last night's tick, so it plans at now.
 MAX_ITEM_AGE = timedelta(hours=1)
+_STATES: tuple[DesiredState, ...] = ("running", "stopped")
 #: Long enough for a few Slack calls with retries; a crashed holder's claim frees up after it.
 REPORT_LEASE = timedelta(minutes=5)
 
@@ -151,7 +155,7 @@ def _batched(plan: Plan, actuator: BatchActuator, now: datetime) -> list[Outcome
 
 def _one(action: PlannedAction, actuator: Actuator, now: datetime) -> Outcome:
     try:
-        return actuator.execute(action, record=LastAction(action.action, now))
+        return actuator.execute(action, record=LastAction.of(action, now))
     except Exception as error:  # one resource must never stop the rest
         log.exception("actuator raised for %s", action.resource.key)
         return Outcome(action, "failed", f"{type(error).__name__}: {error}")
@@ -180,15 +184,23 @@ def run_target(
     current = now or datetime.now(UTC)
     at = item.at
     run_id = item.run_id
-    if current - at > MAX_ITEM_AGE:
+    why = (
+        "stale"
+        if current - at > MAX_ITEM_AGE
+        else "late: a schedule changed since its tick"
+        if _transition_between(policy, clock, at, current)
+        else None
+    )
+    if why is not None:
         log.warning(
-            "work item for %s is stale (tick %s, now %s): planning for now",
+            "work item for %s is %s (tick %s, now %s): planning for now",
             item.target.label,
+            why,
             at.isoformat(),
             current.isoformat(),
         )
         at = current
-        # A different run: its report must not be taken for the stale tick's (already posted).
+        # A different run: its report must not be taken for the old tick's (already posted).
         run_id = f"{item.run_id}+replanned-{current:%Y%m%dT%H%M}"
     resources = inventory.list_resources()
     plan = plan_target(
@@ -224,6 +236,24 @@ def run_target(
     summary = report.summary()
     log.info("schedule run %s", summary, extra={"event": "schedule_run", **summary})
     return report
+
+
+def _transition_between(policy: Policy, clock: ScheduleClock, at: datetime, now: datetime) -> bool:
+    """Whether any schedule changes its desired state in (``at``, ``now``].
+
+    A redelivered item (a worker failed; the queue hands it out again minutes later) planned
+    for its old tick would undo what the tick after it did: a 07:45 item run at 08:15 stops
+    what the 08:00 start started, and nothing starts it again that day. Planning at now is
+    always right then; planning at the tick is kept otherwise so a run reports for its tick.
+    """
+    if now <= at:
+        return False
+    for name in policy.schedules:
+        for to in _STATES:
+            after = clock.next_transition(name, at, to)
+            if after is not None and after <= now:
+                return True
+    return False
 
 
 def fan_out(

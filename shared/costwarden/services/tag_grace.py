@@ -37,18 +37,19 @@ from typing import Literal
 from costwarden.errors import CostwardenError
 from costwarden.models.budget import Provider
 from costwarden.models.resource import Resource, ResourceType
-from costwarden.plan.model import Outcome, Plan, PlannedAction, Skip
+from costwarden.plan.model import GRACE_RULE, LastAction, Outcome, Plan, PlannedAction, Skip
+from costwarden.policy.scheduling import LAST_ACTION_TAG, cloud_tag_key
 from costwarden.policy.schema import Policy
 from costwarden.ports_compute import Actuator, Inventory
-from costwarden.services.scheduler_parts import blast_radius, stop_kind
+from costwarden.services.scheduler_parts import blast_radius, stop_kind, tag_of
 from costwarden.services.scheduler_run import apply_plan
 from costwarden.services.tag_remediation import ResourceVerdict, TagRunReport
 from costwarden.tagging.rules import CloudTagRules
 
 log = logging.getLogger(__name__)
 
-#: ``PlannedAction.rule`` / ``Skip.rule`` of a grace stop, as plans and logs show it.
-GRACE_RULE = "tagging.grace"
+#: ``PlannedAction.rule`` / ``Skip.rule`` of a grace stop (``GRACE_RULE``, defined with
+#: ``LastAction``, which records a grace stop as such) is ``tagging.grace``.
 
 #: The tag sweep's type name of each compute type (what ``include_types`` globs match).
 TAG_TYPES: Mapping[ResourceType, str] = {
@@ -62,6 +63,7 @@ _AWS_GROUP = TAG_TYPES["asg"]
 
 GraceStatus = Literal[
     "stopped",  # the cloud accepted the stop this run
+    "pending",  # the cloud accepted the stop, not seen finished (Azure / GCE operation)
     "already_stopped",  # stopped before (by an earlier sweep or a person): nothing to do
     "would_stop",  # dry run
     "protected",  # safety.protected: never stopped
@@ -183,7 +185,7 @@ def stop_overdue(
             message = f"not stopped: compute resources could not be listed ({error})"
             steps[verdict.resource.resource_id] = GraceStep("failed", message)
         return GraceRun(steps)
-    plan, by_key = _plan(
+    plan, by_key, loose = _plan(
         wanted,
         resources,
         policy=policy,
@@ -199,7 +201,7 @@ def stop_overdue(
     for ref, verdict in wanted.items():
         if ref not in by_key:
             steps[verdict.resource.resource_id] = _escalated(reason)
-    _record(steps, plan, outcomes, by_key)
+    _record(steps, plan, outcomes, by_key, loose)
     return GraceRun(steps, plan, tuple(outcomes))
 
 
@@ -208,14 +210,21 @@ def _record(
     plan: Plan,
     outcomes: Sequence[Outcome],
     by_key: Mapping[tuple[ResourceType, str], str],
+    loose: set[tuple[ResourceType, str]],
 ) -> None:
     """Each planned resource's step, keyed by its tag id: its skip, its outcome, or stopped."""
     for skip in plan.skipped:
         steps[by_key[_compute_key(skip.resource)]] = _skip_step(skip)
     for outcome in outcomes:
         steps[by_key[_compute_key(outcome.action.resource)]] = _outcome_step(outcome)
-    for rid in by_key.values():  # neither acted on nor skipped: it was already stopped
-        steps.setdefault(rid, GraceStep("already_stopped", "stopped; stays stopped until tagged"))
+    for key, rid in by_key.items():  # neither acted on nor skipped: it was already stopped
+        message = (
+            "stopped, not by the tag sweep: its schedule may start it, and the next sweep "
+            "that finds it running stops it"
+            if key in loose
+            else "stopped; stays stopped until tagged"
+        )
+        steps.setdefault(rid, GraceStep("already_stopped", message))
 
 
 def _plan(
@@ -227,13 +236,16 @@ def _plan(
     cloud: Provider,
     now: datetime,
     dry_run: bool,
-) -> tuple[Plan, dict[tuple[ResourceType, str], str]]:
-    """The stops, the skips and the fleet (compute resources the tag policy covers)."""
+) -> tuple[Plan, dict[tuple[ResourceType, str], str], set[tuple[ResourceType, str]]]:
+    """The stops, the skips and the fleet (compute resources the tag policy covers), and the
+    overdue resources stopped by something else than a grace stop (not held stopped)."""
     protected = tuple(enumerate(policy.safety.protected))
     actions: list[PlannedAction] = []
     skipped: list[Skip] = []
     by_key: dict[tuple[ResourceType, str], str] = {}
     fleet = 0
+    down = 0  # overdue and already stopped: they count toward the caps with this plan's stops
+    loose: set[tuple[ResourceType, str]] = set()
     for r in resources:
         if not rules.applies_to(TAG_TYPES[r.resource_type], r.account):
             continue
@@ -264,6 +276,9 @@ def _plan(
             continue
         kind = stop_kind(r, hibernate=False)
         if r.state != "running" or kind is None:
+            down += 1
+            if not _grace_stopped(r):
+                loose.add(key)
             continue  # already stopped: nothing to plan (reported as such)
         missing = ", ".join(verdict.unresolved)
         due = f" on {verdict.due.isoformat()}" if verdict.due else ""
@@ -275,10 +290,17 @@ def _plan(
         actions=tuple(actions),
         skipped=tuple(skipped),
         fleet_size=fleet,
-        blocked=blast_radius(policy, actions, fleet),
+        blocked=blast_radius(policy, actions, fleet, down=down, down_why="overdue already stopped"),
         dry_run=dry_run,
     )
-    return plan, by_key
+    return plan, by_key, loose
+
+
+def _grace_stopped(r: Resource) -> bool:
+    """Whether the resource's last action is a grace stop (what keeps its schedule off it)."""
+    value = tag_of(r.tags, cloud_tag_key(r.cloud, LAST_ACTION_TAG))
+    last = LastAction.decode(value) if value else None
+    return last is not None and last.grace
 
 
 def _escalated(why: str) -> GraceStep:
@@ -305,6 +327,8 @@ def _outcome_step(outcome: Outcome) -> GraceStep:
     verb = _DONE.get(outcome.action.action, outcome.action.action)
     if outcome.status == "done":
         return GraceStep("stopped", verb)
+    if outcome.status == "pending":
+        return GraceStep("pending", f"stop requested, not confirmed yet: {outcome.message}")
     if outcome.status == "already":
         return GraceStep("already_stopped", f"already {verb}")
     if outcome.status == "failed":

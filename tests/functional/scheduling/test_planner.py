@@ -460,6 +460,21 @@ def test_stops_due_within_the_warning_window_are_announced_with_the_local_time()
     assert plan.actions == ()
 
 
+def test_a_scheduled_resource_an_idle_rule_also_matches_is_warned_unless_stopped_now() -> None:
+    tags = {"costwarden:schedule": "office-hours"}
+    busy = ec2("busy-1", env="sandbox", tags=tags)  # idle-sandbox matches it too
+    idle = ec2("idle-1", env="sandbox", tags=tags)
+    metrics = FakeMetrics(
+        {"busy-1": CpuSummary(64.0, 288, 288), "idle-1": CpuSummary(1.0, 288, 288)}
+    )
+    plan = plan_for(
+        FakeCloud.of([busy, idle]), FRIDAY_STOP - timedelta(minutes=25), metrics=metrics
+    )
+    assert skips(plan) == {"busy-1": "not_idle"}
+    assert actions(plan) == {"idle-1": "stop"}  # stopped now: no warning of 19:00
+    assert [(a.resource.name, a.schedule) for a in plan.upcoming] == [("busy-1", "office-hours")]
+
+
 def test_no_warnings_outside_the_window_or_when_switched_off() -> None:
     cloud = FakeCloud.of([ec2("web-1")])
     assert plan_for(cloud, FRIDAY_STOP - timedelta(minutes=31)).upcoming == ()

@@ -20,6 +20,7 @@ from functional.scheduling.fakes import (
     FRIDAY_NIGHT,
     FRIDAY_STOP,
     MONDAY_EVENING,
+    MONDAY_START,
     Crash,
     FakeCloud,
     RecordingNotifier,
@@ -281,6 +282,32 @@ def test_a_stale_work_item_is_planned_for_now_not_for_its_old_tick(
     report = run(cloud, item, notifier, state, now_offset=timedelta(hours=14))
     assert report.planned_at == item.at + timedelta(hours=14)
     assert [a.action for a in report.plan.actions] == ["start"]
+
+
+def test_a_late_redelivery_never_undoes_the_schedule_transition_after_its_tick(
+    state: SqliteStateStore, notifier: RecordingNotifier
+) -> None:
+    cloud = FakeCloud.of([ec2("web-1", state="stopped")])
+    monday_0745 = MONDAY_START - timedelta(minutes=15)
+    run(cloud, work_item(MONDAY_START), notifier, state)  # the 08:00 tick starts it
+    assert cloud.get("web-1").state == "running"
+    # The 07:45 item failed once and is redelivered at 08:15 (under MAX_ITEM_AGE): planned for
+    # 07:45 it would stop what 08:00 started, and nothing would start it again that day.
+    report = run(cloud, work_item(monday_0745), notifier, state, now_offset=timedelta(minutes=30))
+    assert report.planned_at == MONDAY_START + timedelta(minutes=15)
+    assert report.plan.actions == ()
+    assert cloud.get("web-1").state == "running"
+    assert dict(cloud.calls) == {"web-1": 1}
+
+
+def test_a_late_item_with_no_transition_since_its_tick_is_planned_for_its_tick(
+    state: SqliteStateStore, notifier: RecordingNotifier
+) -> None:
+    cloud = FakeCloud.of([ec2("web-1")])
+    item = work_item(FRIDAY_STOP + timedelta(minutes=5))
+    report = run(cloud, item, notifier, state, now_offset=timedelta(minutes=40))
+    assert report.planned_at == item.at
+    assert [a.action for a in report.plan.actions] == ["stop"]
 
 
 def test_a_stale_redelivery_reports_its_new_actions_even_after_the_old_run_reported(

@@ -9,6 +9,15 @@ import pytest
 from costwarden.plan.model import LastAction
 from functional.scheduling.fakes import FRIDAY_NIGHT, MONDAY_START, FakeCloud, ec2, policy
 from functional.scheduling.test_planner import plan_for
+from functional.tagging.test_tag_grace_stop import (
+    OVERDUE,
+    Compute,
+    arn,
+    compute_vm,
+    marked_estate,
+    sweep,
+)
+from functional.tagging.test_tag_grace_stop import policy as grace_policy
 
 TAGGING = """
 tagging:
@@ -18,8 +27,9 @@ tagging:
   grace: {days: 7, action: ACTION}
 """
 MARK = "costwarden:tag-violation"
-# Stopped by the tag sweep on Saturday 21 Nov; Monday 23 Nov 07:00Z is the schedule's start.
-SWEEP_STOP = LastAction("stop", FRIDAY_NIGHT).encode()
+# Stopped by the tag sweep on Friday night; Monday 23 Nov 07:00Z is the schedule's start.
+SWEEP_STOP = LastAction("stop", FRIDAY_NIGHT, "grace").encode()
+SCHEDULE_STOP = LastAction("stop", FRIDAY_NIGHT).encode()
 
 
 def _policy(action: str):  # type: ignore[no-untyped-def]
@@ -58,3 +68,45 @@ def test_the_schedule_starts_it_when_the_mark_does_not_hold_it(action: str, mark
     plan = plan_for(cloud, MONDAY_START, pol=_policy(action))
 
     assert [(a.resource.name, a.action) for a in plan.actions] == [("web-1", "start")]
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        {MARK: "due=2026-11-19 missing=Owner", "costwarden:last-action": SCHEDULE_STOP},
+        {MARK: "due=2026-11-19 missing=Owner"},  # stopped by a person
+    ],
+)
+def test_an_overdue_resource_its_schedule_or_a_person_stopped_is_started_all_the_same(
+    tags: dict[str, str],
+) -> None:
+    # Only a grace stop passed the sweep's blast-radius caps: holding a resource the schedule
+    # stopped at night would let the caps be bypassed (the sweep refused to stop 15 of 20; the
+    # schedule stops 10 at night; held, 10 stay down and the next sweep stops the other 5).
+    cloud = FakeCloud.of([ec2("web-1", state="stopped", tags=tags)])
+
+    plan = plan_for(cloud, MONDAY_START, pol=_policy("stop"))
+
+    assert [(a.resource.name, a.action) for a in plan.actions] == [("web-1", "start")]
+
+
+def test_stopped_overdue_resources_count_toward_the_cap_and_a_grace_stop_says_so() -> None:
+    # Two overdue instances stopped already (by their schedule), one running; cap 2: stopping
+    # the third would put three of the target down for their tags at once.
+    tags = marked_estate("a", "b", "c")
+    down = FakeCloud.of([compute_vm("a", state="stopped"), compute_vm("b", state="stopped")])
+    cloud = FakeCloud.of([*down.list_resources(), compute_vm("c")])
+    _, grace = sweep(grace_policy(max_actions_per_run=2), tags, Compute(cloud), now=OVERDUE)
+    assert grace is not None
+    assert grace.plan is not None
+    assert grace.plan.blocked is not None
+    assert "1 actions planned + 2 overdue already stopped" in grace.plan.blocked
+    assert cloud.log == []
+
+    _, grace = sweep(grace_policy(max_actions_per_run=3), tags, Compute(cloud), now=OVERDUE)
+    assert cloud.log == [("c", "stop")]
+    assert grace is not None
+    assert grace.steps[arn("a")].message.startswith("stopped, not by the tag sweep")
+    last = LastAction.decode(cloud.get("c").tags["costwarden:last-action"])
+    assert last is not None
+    assert (last.action, last.by) == ("stop", "grace")

@@ -150,7 +150,7 @@ def test_deallocate_polls_the_operation_to_completion_when_asked(
     assert [r.path.rsplit("/", 1)[1] for r in arm.calls("POST", _ACTION_POSTS)] == ["deallocate"]
 
 
-def test_deallocate_returns_once_arm_accepted_it_by_default(
+def test_without_a_timeout_an_accepted_deallocate_is_pending_never_done(
     arm: FakeArm, make_compute: MakeCompute
 ):
     arm.add_vm("vm", subscription=SUBSCRIPTION)
@@ -158,10 +158,10 @@ def test_deallocate_returns_once_arm_accepted_it_by_default(
 
     status, message = _run(compute, "deallocate", _by_name(compute)["vm"])
 
-    assert (status, message) == ("done", "accepted")
+    assert (status, message) == ("pending", "accepted by ARM; completion not awaited")
     assert arm.vm("vm").power == "deallocating"
     assert arm.calls("GET", r"/operations/") == []
-    assert arm.vm("vm").tags[LAST_ACTION_TAG] == "deallocate-20261116t180000z"
+    assert arm.vm("vm").tags[LAST_ACTION_TAG] == "deallocate-20261116t180000z-pending"
 
 
 def test_a_powered_off_vm_is_deallocated_never_powered_off(arm: FakeArm, make_compute: MakeCompute):
@@ -197,7 +197,7 @@ def test_rerun_after_acceptance_changes_nothing_more(arm: FakeArm, make_compute:
     arm.settle()
     after_settling = _run(compute, "deallocate", resource)
 
-    assert first == ("done", "accepted")
+    assert first == ("pending", "accepted by ARM; completion not awaited")
     assert while_deallocating == ("already", "already deallocating")
     assert after_settling == ("already", "already deallocated")
     assert len(arm.calls("POST", _ACTION_POSTS)) == 1
@@ -271,7 +271,7 @@ def test_an_operation_that_fails_after_acceptance_is_reported_with_its_arm_error
     assert LAST_ACTION_TAG not in arm.vm("vm").tags
 
 
-def test_an_operation_still_running_at_the_cap_counts_as_accepted(
+def test_an_operation_still_running_at_the_cap_is_pending_and_recorded_so(
     arm: FakeArm, make_compute: MakeCompute
 ):
     arm.lro_polls = 10**9  # never finishes while anyone polls
@@ -280,9 +280,35 @@ def test_an_operation_still_running_at_the_cap_counts_as_accepted(
 
     status, message = _run(compute, "deallocate", _by_name(compute)["vm"])
 
-    assert status == "done"
-    assert message == "accepted; still in progress after 0.2s"
-    assert LAST_ACTION_TAG in arm.vm("vm").tags
+    assert status == "pending"
+    assert message == "accepted by ARM; still in progress after 0.2s"
+    assert arm.vm("vm").tags[LAST_ACTION_TAG] == "deallocate-20261116t180000z-pending"
+
+
+def test_execute_all_awaits_every_operation_against_one_deadline(
+    arm: FakeArm, make_compute: MakeCompute
+):
+    arm.lro_polls = 3
+    for name in ("vm-a", "vm-b", "vm-c"):
+        arm.add_vm(name, subscription=SUBSCRIPTION, power="deallocated")
+    arm.fail_operation("vm-b", "AllocationFailed", "Allocation failed: no capacity.")
+    compute = make_compute(lro_timeout=60, polling_interval=0.01)
+    resources = _by_name(compute)
+    actions = [_action("start", resources[n]) for n in ("vm-a", "vm-b", "vm-c")]
+
+    outcomes = compute.execute_all(actions, now=NOW)
+
+    assert [o.status for o in outcomes] == ["done", "failed", "done"]
+    assert "AllocationFailed" in outcomes[1].message
+    assert arm.vm("vm-b").power == "deallocated"
+    assert LAST_ACTION_TAG not in arm.vm("vm-b").tags
+    assert arm.vm("vm-c").tags[LAST_ACTION_TAG] == "start-20261116t180000z"
+    # Every start was sent before any was awaited (and so recorded): one wait, not three.
+    posts = [r.at for r in arm.calls("POST", _ACTION_POSTS)]
+    records = [r.at for r in arm.calls("PATCH", r"/tags/default$")]
+    assert len(posts) == 3
+    assert len(records) == 2
+    assert max(posts) < min(records)
 
 
 def test_a_throttled_deallocate_is_retried_after_the_retry_after_header(
@@ -295,7 +321,7 @@ def test_a_throttled_deallocate_is_retried_after_the_retry_after_header(
     status, _ = _run(compute, "deallocate", _by_name(compute)["vm"])
 
     posts = arm.calls("POST", r"/deallocate$")
-    assert status == "done"
+    assert status == "pending"
     assert [p.status for p in posts] == [429, 202]
     assert posts[1].at - posts[0].at >= 1.0
 
@@ -311,7 +337,7 @@ def test_a_deallocate_throttled_without_retry_after_is_retried_too(
 
     status, message = _run(compute, "deallocate", _by_name(compute)["vm"])
 
-    assert (status, message) == ("done", "accepted")
+    assert (status, message) == ("pending", "accepted by ARM; completion not awaited")
     assert [p.status for p in arm.calls("POST", r"/deallocate$")] == [429, 429, 202]
     assert [p.status for p in arm.calls("PATCH", r"/tags/default$")] == [429, 200]
 
@@ -321,7 +347,7 @@ def test_the_last_action_tag_is_merged_keeping_every_other_tag(
 ):
     tags = {"Environment": "dev", "costwarden:schedule": "office-hours", "owner": "ana"}
     arm.add_vm("vm", subscription=SUBSCRIPTION, tags=dict(tags))
-    compute = make_compute()
+    compute = make_compute(lro_timeout=60)
     resource = _by_name(compute)["vm"]
     arm.vm("vm").tags["added-meanwhile"] = "yes"  # a person tags it after our listing
 
@@ -345,13 +371,13 @@ def test_a_failed_tag_write_keeps_the_accepted_change(arm: FakeArm, make_compute
         code="AuthorizationFailed",
         message="no Microsoft.Resources/tags/write",
     )
-    compute = make_compute()
+    compute = make_compute(lro_timeout=60)
 
     status, message = _run(compute, "deallocate", _by_name(compute)["vm"])
 
     assert status == "done"
     assert "tag failed: HTTP 403 AuthorizationFailed" in message
-    assert arm.vm("vm").power == "deallocating"
+    assert arm.vm("vm").power == "deallocated"
 
 
 def test_a_vm_deleted_since_planning_fails_its_action(arm: FakeArm, make_compute: MakeCompute):

@@ -170,7 +170,7 @@ def test_an_operation_that_finishes_with_an_error_fails_and_writes_no_label(
     assert not gcp_server.calls_to("instances.setLabels")
 
 
-def test_an_operation_still_running_at_the_timeout_counts_as_accepted(
+def test_an_operation_still_running_at_the_timeout_is_pending_and_recorded_so(
     gcp_server: FakeGcpServer, make_compute: Make
 ):
     gcp_server.operation_polls = 10_000
@@ -180,9 +180,11 @@ def test_an_operation_still_running_at_the_timeout_counts_as_accepted(
 
     outcome = compute.execute(plan(slow), record=record())
 
-    assert outcome.status == "done"
+    assert outcome.status == "pending"
     assert "not DONE after 0.05s" in outcome.message
-    assert gcp_server.instance("europe-west1-b", "slow").labels[LABEL].startswith("stop-")
+    label = gcp_server.instance("europe-west1-b", "slow").labels[LABEL]
+    assert label.startswith("stop-")
+    assert label.endswith("-pending")
 
 
 def test_a_throttled_stop_is_retried(gcp_server: FakeGcpServer, make_compute: Make):
@@ -253,3 +255,29 @@ def test_actions_other_than_stop_and_start_are_refused(
     assert outcome.status == "failed"
     assert "cannot deallocate" in outcome.message
     assert not gcp_server.calls_to("instances.get")
+
+
+def test_execute_all_sends_every_change_before_awaiting_and_a_failed_one_fails_alone(
+    gcp_server: FakeGcpServer, make_compute: Make
+):
+    gcp_server.operation_polls = 2
+    for name in ("a", "b", "c"):
+        gcp_server.add_instance(
+            name,
+            "europe-west1-b",
+            status="TERMINATED",
+            operation_error=(503, "ZONE_RESOURCE_POOL_EXHAUSTED") if name == "b" else None,
+        )
+    compute = make_compute()
+    instances = by_name(compute.list_resources())
+
+    outcomes = compute.execute_all([plan(instances[n], "start") for n in "abc"], now=NOW)
+
+    assert [o.status for o in outcomes] == ["done", "failed", "done"]
+    assert "ZONE_RESOURCE_POOL_EXHAUSTED" in outcomes[1].message
+    assert LABEL not in gcp_server.instance("europe-west1-b", "b").labels
+    assert gcp_server.instance("europe-west1-b", "c").labels[LABEL] == "start-20261201t180000z"
+    calls = [c.call for c in gcp_server.calls if c.call != "instances.aggregatedList"]
+    # one deadline for the batch: every start is sent before the first operation is awaited
+    last_start = max(i for i, c in enumerate(calls) if c == "instances.start")
+    assert last_start < calls.index("zoneOperations.get")

@@ -294,6 +294,34 @@ def test_a_start_in_the_spring_forward_gap_happens_at_the_first_instant_after_it
 
 
 @pytest.mark.parametrize(
+    ("zone", "start", "stop", "gap_end"),
+    [
+        ("America/New_York", "02:00", "03:00", utc(2026, 3, 8, 7, 0)),
+        ("Europe/Berlin", "02:15", "03:00", utc(2026, 3, 29, 1, 0)),
+        ("Europe/Berlin", "02:10", "02:40", utc(2026, 3, 29, 1, 0)),
+    ],
+)
+def test_a_window_inside_the_spring_forward_gap_is_zero_length_that_day(
+    zone: str, start: str, stop: str, gap_end: datetime
+) -> None:
+    # Start and stop both map to the gap's first instant: the stop wins there, otherwise the
+    # window would run until the next day's stop (24 h instead of none).
+    c = clock(gap=schedule(zone, {"days": ["mon-sun"], "start": start, "stop": stop}))
+
+    assert c.desired("gap", gap_end - timedelta(seconds=1)) == "stopped"
+    assert c.desired("gap", gap_end) == "stopped"
+    assert c.desired("gap", gap_end + timedelta(hours=12)) == "stopped"
+    assert c.next_transition("gap", gap_end - timedelta(hours=1), "running") > gap_end + (
+        timedelta(hours=20)
+    )
+    # The next day, the window runs as configured again.
+    next_start = c.next_transition("gap", gap_end, "running")
+    assert next_start is not None
+    assert c.desired("gap", next_start) == "running"
+    assert c.desired("gap", next_start - timedelta(seconds=1)) == "stopped"
+
+
+@pytest.mark.parametrize(
     ("zone", "first_utc"),
     [
         ("Europe/Berlin", utc(2026, 10, 25, 0, 30)),  # 02:30 CEST, then again at 02:30 CET

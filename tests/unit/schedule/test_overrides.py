@@ -55,6 +55,9 @@ def test_readable_values_give_the_utc_instant(value: str, expected: datetime) ->
         "2026-W48-1T08:00Z",
         "1764489600",
         "20261130t0800z-extra",
+        "9999-12-31T23:59-05:00",  # past datetime's range in UTC: unreadable, not a crash
+        "0001-01-01T00:30+01:00",
+        "99991231t2359-0500",
     ],
 )
 def test_unreadable_values_are_none(value: str) -> None:

@@ -90,7 +90,7 @@ class Ec2Compute:
             if self._mine(action) and action.resource.resource_type == "ec2_instance":
                 instances.append((index, action))
             else:
-                outcomes[index] = self.execute(action, record=LastAction(action.action, now))
+                outcomes[index] = self.execute(action, record=LastAction.of(action, now))
         if instances:
             batch = execute_instances(self._ec2, [a for _, a in instances], now=now)
             outcomes.update((index, o) for (index, _), o in zip(instances, batch, strict=True))

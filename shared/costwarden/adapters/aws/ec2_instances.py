@@ -196,7 +196,8 @@ def execute_instances(
             found.update(_describe_many(client, [a.resource.resource_id for _, a in part]))
         except (ClientError, BotoCoreError) as exc:
             outcomes.update((i, failed_call(a, "DescribeInstances", exc)) for i, a in part)
-    todo: dict[str, list[tuple[int, PlannedAction, str]]] = {}
+    # One batch per action kind and record: a grace stop is recorded as one (``LastAction``).
+    todo: dict[tuple[str, str], list[tuple[int, PlannedAction, str]]] = {}
     for index, action in enumerate(actions):
         if index in outcomes:
             continue
@@ -204,9 +205,10 @@ def execute_instances(
         if isinstance(verdict, Outcome):
             outcomes[index] = verdict
         else:
-            todo.setdefault(action.action, []).append((index, action, verdict))
-    for kind, items in todo.items():
-        record = LastAction(items[0][1].action, now)
+            key = (action.action, LastAction.of(action, now).by)
+            todo.setdefault(key, []).append((index, action, verdict))
+    for (kind, _), items in todo.items():
+        record = LastAction.of(items[0][1], now)
         for batch in _chunks(items, size):
             outcomes.update(_change(client, kind, batch, record))
     return [outcomes[index] for index in range(len(actions))]

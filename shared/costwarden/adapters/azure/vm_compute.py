@@ -20,13 +20,22 @@ VMs that belong to a scale set are left out: a scale set owns its instances and 
 per-instance schedules.
 
 Actions: ``deallocate`` is ``begin_deallocate`` (never ``power_off``, which keeps billing) and
-``start`` is ``begin_start``. By default ``execute`` returns once ARM has *accepted* the request
-(202), as the ``Actuator`` port asks: a deallocate takes minutes, and one worker handles a whole
-subscription inside the Functions timeout. ``lro_timeout=<seconds>`` instead polls the operation
-(``Azure-AsyncOperation``) up to that long, so a deallocate that fails later is reported as
-failed; one still running at the cap is reported ``done`` (accepted) and says so.
+``start`` is ``begin_start``. ARM answers 202 *Accepted*; the operation can still fail minutes
+later (a start refused with ``AllocationFailed``), so accepted is never reported as done (the
+Azure Start/Stop v2 complaint: "reports success while nothing happened"):
 
-After an accepted change the ``costwarden:last-action`` tag is written with the Tags API
+- ``lro_timeout=<seconds>`` (what the functions use) polls the operations
+  (``Azure-AsyncOperation``) until then. ``execute_all`` begins every change first and then
+  waits for all of them against one deadline (each poller polls in its own thread), so a
+  subscription's hundred deallocates cost one wait, not a hundred. Finished: ``done``; failed:
+  ``failed`` with ARM's error; still running at the deadline: ``pending``.
+- Without ``lro_timeout`` nothing is awaited: every accepted change is ``pending``.
+
+A ``pending`` change is recorded with the ``pending`` flag in its last-action tag: the next tick
+then reads a power state that differs from it as the change having failed (and asks again), not
+as a person's start or stop.
+
+After a finished or pending change the ``costwarden:last-action`` tag is written with the Tags API
 (``PATCH {id}/providers/Microsoft.Resources/tags/default``, operation ``Merge``): it merges on the
 server, so it cannot race a person editing other tags the way read-modify-write of the VM can,
 and it needs only ``Microsoft.Resources/tags/write``, not VM write. It goes through the compute
@@ -41,13 +50,17 @@ and 502 without the header (``retry_on_methods``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.polling import LROPoller
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import InstanceViewStatus, VirtualMachine
@@ -154,6 +167,28 @@ class AzureVmCompute:
     # -- Actuator ------------------------------------------------------------------------------
     def execute(self, action: PlannedAction, *, record: LastAction) -> Outcome:
         """Deallocate or start one VM; never raises for one resource (see the module doc)."""
+        return self._carry_out([(action, record)])[0]
+
+    def execute_all(self, actions: Sequence[PlannedAction], *, now: datetime) -> list[Outcome]:
+        """Every action, in order, their operations awaited together (``BatchActuator``)."""
+        return self._carry_out([(a, LastAction.of(a, now)) for a in actions])
+
+    def _carry_out(self, items: Sequence[tuple[PlannedAction, LastAction]]) -> list[Outcome]:
+        deadline = None if self._lro_timeout is None else time.monotonic() + self._lro_timeout
+        outcomes: dict[int, Outcome] = {}
+        begun: list[tuple[int, PlannedAction, LastAction, LROPoller[None]]] = []
+        for index, (action, record) in enumerate(items):
+            started = self._begin(action)
+            if isinstance(started, Outcome):
+                outcomes[index] = started
+            else:
+                begun.append((index, action, record, started))
+        for index, action, record, poller in begun:
+            outcomes[index] = self._settle(action, record, poller, deadline)
+        return [outcomes[index] for index in range(len(items))]
+
+    def _begin(self, action: PlannedAction) -> Outcome | LROPoller[None]:
+        """Re-read the VM and send the change: its poller, or the outcome without one."""
         target = _TARGETS.get(action.action)
         match = _VM_ID.match(action.resource.resource_id)
         if target is None or match is None:
@@ -167,28 +202,46 @@ class AzureVmCompute:
                 return Outcome(action, *verdict)
         except AzureError as exc:
             return Outcome(action, "failed", f"re-reading the VM failed: {_describe(exc)}")
+        operations = self._client.virtual_machines
+        options: dict[str, Any] = {
+            "polling": self._lro_timeout is not None,
+            "retry_on_methods": _RETRY_METHODS,
+        }
         try:
-            message = self._change(action.action, group, name)
+            begin = (
+                operations.begin_deallocate
+                if action.action == "deallocate"
+                else operations.begin_start
+            )
+            poller: LROPoller[None] = begin(group, name, **options)
         except AzureError as exc:
             return Outcome(action, "failed", f"{action.action} failed: {_describe(exc)}")
-        return Outcome(action, "done", self._record(action.resource.resource_id, record, message))
+        return poller
 
-    def _change(self, kind: str, group: str, name: str) -> str:
-        """Send the change; returns what to report. Raises ``AzureError`` when refused."""
-        operations = self._client.virtual_machines
-        polling = self._lro_timeout is not None
-        options: dict[str, Any] = {"polling": polling, "retry_on_methods": _RETRY_METHODS}
-        if kind == "deallocate":
-            poller = operations.begin_deallocate(group, name, **options)
-        else:
-            poller = operations.begin_start(group, name, **options)
-        if not polling:
-            return "accepted"
-        poller.wait(self._lro_timeout)  # re-raises the operation's failure
+    def _settle(
+        self,
+        action: PlannedAction,
+        record: LastAction,
+        poller: LROPoller[None],
+        deadline: float | None,
+    ) -> Outcome:
+        """Wait for the operation until ``deadline``: done, failed, or pending (recorded so)."""
+        resource_id = action.resource.resource_id
+        if deadline is None:
+            message = "accepted by ARM; completion not awaited"
+            pending = dataclasses.replace(record, pending=True)
+            return Outcome(action, "pending", self._record(resource_id, pending, message))
+        try:
+            poller.wait(max(deadline - time.monotonic(), 0.0))  # re-raises the failure
+            if poller.done():
+                poller.result()
+        except AzureError as exc:
+            return Outcome(action, "failed", f"{action.action} failed: {_describe(exc)}")
         if not poller.done():
-            return f"accepted; still in progress after {self._lro_timeout:g}s"
-        poller.result()
-        return "completed"
+            message = f"accepted by ARM; still in progress after {self._lro_timeout:g}s"
+            pending = dataclasses.replace(record, pending=True)
+            return Outcome(action, "pending", self._record(resource_id, pending, message))
+        return Outcome(action, "done", self._record(resource_id, record, "completed"))
 
     def _record(self, resource_id: str, record: LastAction, message: str) -> str:
         """Merge the last-action tag; the change stands even when the tag write fails."""

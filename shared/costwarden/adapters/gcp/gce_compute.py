@@ -15,11 +15,12 @@ google-cloud-compute on its REST transport (Compute Engine has no gRPC API). Des
   library's built-in one (``stop()``) creates a polling client without the caller's
   ``client_options``, i.e. always against compute.googleapis.com. Waiting surfaces failures
   that only the operation reports (a start refused with ZONE_RESOURCE_POOL_EXHAUSTED is
-  accepted first and fails seconds later). The wait is bounded by ``operation_timeout``; an
-  operation still running then is reported ``done`` with a note (Compute accepted the request,
-  which is all the Actuator contract asks), and ``operation_timeout=0`` skips waiting. Actions
-  run one after another, so a worker's worst case is actions x ``operation_timeout``: size it
-  against the function's timeout.
+  accepted first and fails seconds later). ``execute_all`` sends every change first and then
+  awaits their operations against one deadline, ``operation_timeout`` from the start of the
+  batch (so a worker's worst case is one ``operation_timeout``, not one per action); an
+  operation still running then is ``pending``, never ``done`` (accepted is not done), and is
+  recorded with the ``pending`` flag so the next tick does not read its failure as a person's
+  start or stop. ``operation_timeout=0`` skips waiting (every change is ``pending``).
 - After a change, the ``last-action`` label is written with ``setLabels``, which needs the
   current ``labelFingerprint`` (optimistic locking: a stale one fails with 412 conditionNotMet).
   On a conflict the instance is re-read and the write tried once more, keeping the other
@@ -29,8 +30,10 @@ google-cloud-compute on its REST transport (Compute Engine has no gRPC API). Des
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import functools
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -46,7 +49,7 @@ from google.cloud import compute_v1
 
 from costwarden.errors import CloudApiError
 from costwarden.models.resource import PowerState, Resource
-from costwarden.plan.model import LastAction, Outcome, PlannedAction
+from costwarden.plan.model import LastAction, Outcome, OutcomeStatus, PlannedAction
 from costwarden.policy.scheduling import LAST_ACTION_TAG, cloud_tag_key
 
 _T = TypeVar("_T")
@@ -116,6 +119,17 @@ _DEFAULT_POLLING = RetrySettings(initial=1.0, maximum=10.0, multiplier=1.5)
 
 def power_state(status: str) -> PowerState:
     return _STATES.get(status, "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """A change Compute Engine accepted: its operation, awaited after the others were sent."""
+
+    verb: str
+    zone: str
+    name: str
+    instance: compute_v1.Instance
+    operation: compute_v1.Operation
 
 
 class _ComputeOperation(ExtendedOperation):
@@ -219,6 +233,28 @@ class GceCompute:
 
     # -- Actuator --------------------------------------------------------------------------
     def execute(self, action: PlannedAction, *, record: LastAction) -> Outcome:
+        return self._carry_out([(action, record)])[0]
+
+    def execute_all(self, actions: Sequence[PlannedAction], *, now: datetime) -> list[Outcome]:
+        """Every action, in order: all operations sent first, then awaited against one
+        deadline (``operation_timeout`` for the whole batch, not per action)."""
+        return self._carry_out([(a, LastAction.of(a, now)) for a in actions])
+
+    def _carry_out(self, items: Sequence[tuple[PlannedAction, LastAction]]) -> list[Outcome]:
+        deadline = time.monotonic() + self._operation_timeout
+        outcomes: dict[int, Outcome] = {}
+        sent: list[tuple[int, PlannedAction, LastAction, _Sent]] = []
+        for index, (action, record) in enumerate(items):
+            started = self._send(action)
+            if isinstance(started, Outcome):
+                outcomes[index] = started
+            else:
+                sent.append((index, action, record, started))
+        for index, action, record, started in sent:
+            outcomes[index] = self._settle(action, record, started, deadline)
+        return [outcomes[index] for index in range(len(items))]
+
+    def _send(self, action: PlannedAction) -> Outcome | _Sent:
         resource = action.resource
         if resource.resource_type != "gce_instance" or action.action not in _ALREADY:
             return Outcome(action, "failed", f"cannot {action.action} a {resource.resource_type}")
@@ -226,42 +262,54 @@ class GceCompute:
         if not zone or not name:
             return Outcome(action, "failed", f"not a <zone>/<name> id: {resource.resource_id!r}")
         try:
-            return self._execute(action, zone, name, record)
+            instance = self._get(zone, name)
+            status = instance.status
+            if status in _ALREADY[action.action]:
+                return Outcome(action, "already", f"instance is {status}")
+            if action.action == "stop" and status == "RUNNING":
+                verb, method = "stop", self._instances.stop_unary
+            elif action.action == "start" and status in ("TERMINATED", "STOPPED"):
+                verb, method = "start", self._instances.start_unary
+            elif action.action == "start" and status == "SUSPENDED":
+                verb, method = "resume", self._instances.resume_unary  # start refuses it
+            else:
+                return Outcome(action, "failed", f"instance is {status}: left for the next run")
+            operation = self._call(
+                verb,
+                zone,
+                name,
+                lambda: method(
+                    project=self._project,
+                    zone=zone,
+                    instance=name,
+                    retry=self._retry,
+                    timeout=self._call_timeout,
+                ),
+            )
         except CloudApiError as exc:
             return Outcome(action, "failed", str(exc))
+        return _Sent(verb, zone, name, instance, operation)
 
-    def _execute(self, action: PlannedAction, zone: str, name: str, record: LastAction) -> Outcome:
-        instance = self._get(zone, name)
-        status = instance.status
-        if status in _ALREADY[action.action]:
-            return Outcome(action, "already", f"instance is {status}")
-        if action.action == "stop" and status == "RUNNING":
-            verb, method = "stop", self._instances.stop_unary
-        elif action.action == "start" and status in ("TERMINATED", "STOPPED"):
-            verb, method = "start", self._instances.start_unary
-        elif action.action == "start" and status == "SUSPENDED":
-            verb, method = "resume", self._instances.resume_unary  # start refuses a suspended VM
-        else:
-            return Outcome(action, "failed", f"instance is {status}: left for the next run")
-        operation = self._call(
-            verb,
-            zone,
-            name,
-            lambda: method(
-                project=self._project,
-                zone=zone,
-                instance=name,
-                retry=self._retry,
-                timeout=self._call_timeout,
-            ),
-        )
-        message = self._wait(verb, zone, name, operation)
+    def _settle(
+        self, action: PlannedAction, record: LastAction, sent: _Sent, deadline: float
+    ) -> Outcome:
+        """Await the operation until ``deadline``; unfinished is ``pending`` (recorded so)."""
+        zone, name = sent.zone, sent.name
         try:
-            self._record(zone, name, instance, record)
+            message, confirmed = self._wait(
+                sent.verb, zone, name, sent.operation, max(deadline - time.monotonic(), 0.0)
+            )
+        except CloudApiError as exc:
+            return Outcome(action, "failed", str(exc))
+        if not confirmed:
+            record = dataclasses.replace(record, pending=True)
+        status: OutcomeStatus = "done" if confirmed else "pending"
+        try:
+            self._record(zone, name, sent.instance, record)
         except CloudApiError as exc:
             # The change itself was accepted; say the label is missing rather than "failed".
-            return Outcome(action, "done", f"{message}; recording {self._label_key} failed: {exc}")
-        return Outcome(action, "done", message)
+            return Outcome(action, status, f"{message}; recording {self._label_key} failed: {exc}")
+        return Outcome(action, status, message)
 
     def _record(
         self, zone: str, name: str, instance: compute_v1.Instance, record: LastAction
@@ -304,10 +352,19 @@ class GceCompute:
             ),
         )
 
-    def _wait(self, verb: str, zone: str, name: str, operation: compute_v1.Operation) -> str:
-        """Poll the zonal operation until DONE; raise when it finished with an error."""
+    def _wait(
+        self,
+        verb: str,
+        zone: str,
+        name: str,
+        operation: compute_v1.Operation,
+        timeout: float | None = None,
+    ) -> tuple[str, bool]:
+        """Poll the zonal operation until DONE or ``timeout`` (default ``operation_timeout``):
+        what to report and whether it finished; raise when it finished with an error."""
+        timeout = self._operation_timeout if timeout is None else timeout
         if self._operation_timeout <= 0:
-            return f"{verb} accepted (operation {operation.name} not awaited)"
+            return f"{verb} accepted (operation {operation.name} not awaited)", False
         request = compute_v1.GetZoneOperationRequest(
             project=self._project, zone=zone, operation=operation.name
         )
@@ -316,14 +373,14 @@ class GceCompute:
             refresh, _no_cancel, operation, polling=self._polling
         )
         try:
-            future.result(timeout=self._operation_timeout, retry=self._retry)
+            future.result(timeout=timeout, retry=self._retry)
         except concurrent.futures.TimeoutError:
             # Also what a poll that exhausted its retries surfaces as (api_core maps its
             # RetryError to a timeout): either way completion is unconfirmed, not failed.
             return (
                 f"{verb} accepted; operation {operation.name} not DONE "
                 f"after {self._operation_timeout:g}s"
-            )
+            ), False
         except API_ERRORS as exc:
             raise self._error(f"{verb} operation {operation.name}", zone, name, exc) from exc
         # ``error`` delegates to the final Operation; unset, it is an empty message.
@@ -332,7 +389,7 @@ class GceCompute:
             raise CloudApiError(
                 f"compute {verb} of {self._project}/{zone}/{name} failed: {'; '.join(errors)}"
             )
-        return f"{verb} done"
+        return f"{verb} done", True
 
     def _call(self, verb: str, zone: str, name: str, send: Callable[[], _T]) -> _T:
         try:

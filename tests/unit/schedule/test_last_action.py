@@ -1,0 +1,51 @@
+"""The last-action tag's value: what costwarden did, when, and whether it was a grace stop or a
+change the cloud accepted but was not seen finished (``pending``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from costwarden.plan.model import LastAction
+
+AT = datetime(2026, 11, 20, 18, 0, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("record", "text"),
+    [
+        (LastAction("stop", AT), "stop-20261120t180005z"),
+        (LastAction("scale_to_zero", AT), "scale-to-zero-20261120t180005z"),
+        (LastAction("stop", AT, "grace"), "stop-20261120t180005z-grace"),
+        (LastAction("deallocate", AT, pending=True), "deallocate-20261120t180005z-pending"),
+        (LastAction("stop", AT, "grace", True), "stop-20261120t180005z-grace-pending"),
+    ],
+)
+def test_encode_and_decode_are_inverse(record: LastAction, text: str) -> None:
+    assert record.encode() == text
+    assert LastAction.decode(text) == record
+    assert LastAction.decode(text.upper()) == record
+    assert len(text) <= 63  # a Google label value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "stop",
+        "20261120t180005z",
+        "reboot-20261120t180005z",
+        "stop-20261120t180005z-maybe",
+        "stop-20261120t180005z-grace-grace",
+        "stop-20261399t180005z",
+        "stop-yesterday",
+    ],
+)
+def test_anything_else_is_no_record(text: str) -> None:
+    assert LastAction.decode(text) is None
+
+
+def test_confirmed_drops_pending_only() -> None:
+    record = LastAction("start", AT, "schedule", pending=True)
+    assert record.confirmed() == LastAction("start", AT)
