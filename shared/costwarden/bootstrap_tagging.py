@@ -146,11 +146,12 @@ class TagWorker:
                         now=now,
                         dry_run=self.dry_run,
                     )
+                # a report that cannot be posted (Slack down, a claim still held) fails this
+                # target's run, not the others'
+                runs.append(self._report(target, report, run_id=run_id, now=now, owner=owner))
             except Exception as exc:
                 log.exception("tag sweep of %s failed", target.label)
                 errors.append(exc)
-                continue
-            runs.append(self._report(target, report, run_id=run_id, now=now, owner=owner))
         if errors:
             raise errors[0]
         return runs
@@ -263,6 +264,13 @@ def _aws_ports(section: TaggingSection) -> TagPortsFactory:
     return ports
 
 
+#: How long a target's grace stops are awaited (deallocates on Azure, stops on Compute Engine):
+#: the providers accept first and may fail later, and an unconfirmed stop is reported as "not
+#: confirmed", never as stopped. Shorter than the scheduler's wait (bootstrap_schedule) because
+#: one sweep walks every target in one invocation (the Functions' default timeout is 5 minutes).
+GRACE_STOP_WAIT = 60.0
+
+
 def _azure_ports(settings: Settings, section: TaggingSection) -> TagPortsFactory:
     from azure.identity import DefaultAzureCredential
 
@@ -282,7 +290,9 @@ def _azure_ports(settings: Settings, section: TaggingSection) -> TagPortsFactory
         def compute() -> ComputePorts:
             from costwarden.adapters.azure.vm_compute import AzureVmCompute
 
-            vms = AzureVmCompute(credential, target.account, base_url=base_url, **extra)
+            vms = AzureVmCompute(
+                credential, target.account, base_url=base_url, lro_timeout=GRACE_STOP_WAIT, **extra
+            )
             return ComputePorts(vms, vms)
 
         writer = AzureTagWriter(credential, target.account, base_url, **extra)
@@ -300,7 +310,9 @@ def _gcp_ports(settings: Settings, section: TaggingSection) -> TagPortsFactory:
         clients = GcpLabelClients(target.account, compute_endpoint=endpoint)
 
         def compute() -> ComputePorts:
-            instances = GceCompute(target.account, api_endpoint=endpoint)
+            instances = GceCompute(
+                target.account, api_endpoint=endpoint, operation_timeout=GRACE_STOP_WAIT
+            )
             return ComputePorts(instances, instances)
 
         return TagPorts(

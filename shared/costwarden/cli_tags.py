@@ -12,6 +12,7 @@ resource count and, given FOCUS data, by cost.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -34,7 +35,7 @@ def check_plan_command(
 ) -> None:
     """Check the tags of every resource a Terraform plan creates or updates."""
     from costwarden.policy import load_policy
-    from costwarden.tagging.terraform_plan import check_plan, read_plan
+    from costwarden.tagging.terraform_plan import check_plan, in_scope, read_plan
 
     try:
         loaded = load_policy(policy)
@@ -51,13 +52,15 @@ def check_plan_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     findings = check_plan(resources, loaded.tagging)
+    checked = len(in_scope(resources, loaded.tagging))  # other types are not checked
     violating = [f for f in findings if not f.unknown]
     unknown = [f for f in findings if f.unknown]
     if output == "json":
         typer.echo(
             json.dumps(
                 {
-                    "checked": len(resources),
+                    "checked": checked,
+                    "out_of_scope": len(resources) - checked,
                     "violations": [
                         {
                             "address": f.resource.address,
@@ -90,9 +93,11 @@ def check_plan_command(
                 err=True,
             )
         problems = sum(len(f.findings) for f in violating)
+        outside = len(resources) - checked
         typer.echo(
-            f"{len(resources)} resources checked: {len(violating)} violate the tag policy "
-            f"({problems} problems), {len(unknown)} could not be checked",
+            f"{checked} resources checked: {len(violating)} violate the tag policy "
+            f"({problems} problems), {len(unknown)} could not be checked"
+            + (f"; {outside} outside the policy's clouds and types" if outside else ""),
             err=True,
         )
     raise typer.Exit(1 if violating else 0)
@@ -151,31 +156,32 @@ def tags_audit(
     from rich.table import Table
 
     worker = _worker(policy, cloud)
-    rules = worker.remediator.rules
+    remediator = worker.remediator
+    rules = remediator.rules
     table = Table("target", "resources", "compliant", "fixable", "need a person", "compliant %")
     violating_ids: dict[str, str] = {}
     listed_ids: set[str] = set()
     totals = [0, 0, 0, 0]
     for target in worker.targets():
+        counts = [0, 0, 0, 0]
         try:
-            resources = worker.ports(target).inventory.list_resources()
+            inventory = worker.ports(target).inventory
+            for resource in inventory.list_resources():
+                if not rules.applies_to(resource.resource_type, resource.account):
+                    continue
+                counts[0] += 1
+                listed_ids.add(_cost_key(resource.resource_id))
+                if not rules.violations(resource.tags):
+                    counts[1] += 1
+                # what the sweep fixes itself (aliases, parents, defaults) is not a person's job
+                elif not remediator.assess(resource, inventory).unresolved:
+                    counts[2] += 1
+                else:
+                    counts[3] += 1
+                    violating_ids[_cost_key(resource.resource_id)] = resource.resource_id
         except CostwardenError as exc:
             typer.echo(f"error: {target.label}: {exc}", err=True)
             raise typer.Exit(2) from None
-        counts = [0, 0, 0, 0]
-        for resource in resources:
-            if not rules.applies_to(resource.resource_type, resource.account):
-                continue
-            counts[0] += 1
-            listed_ids.add(_cost_key(resource.resource_id))
-            findings = rules.violations(resource.tags)
-            if not findings:
-                counts[1] += 1
-            elif all(f.fix is not None for f in findings):
-                counts[2] += 1
-            else:
-                counts[3] += 1
-                violating_ids[_cost_key(resource.resource_id)] = resource.resource_id
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         table.add_row(target.label, *map(str, counts), _percent(counts[1], counts[0]))
     table.add_row("total", *map(str, totals), _percent(totals[1], totals[0]), style="bold")
@@ -208,11 +214,21 @@ def tags_audit(
 
 def _cost_key(resource_id: str) -> str:
     """How a listed resource and a FOCUS ResourceId are matched: AWS CUR names EC2 resources
-    by id and others by ARN; Azure ids differ in case; Google's by full name."""
+    by id, S3 buckets by bare name and others by ARN; Azure ids differ in case; Google billing
+    by full resource name (``//compute.googleapis.com/projects/...``) where the inventory has
+    the relative one (``projects/...``)."""
     text = resource_id.strip().lower()
-    if text.startswith("arn:aws:ec2:"):
-        return text.rsplit("/", 1)[-1]
-    return text
+    if (arn := _AWS_ARN.match(text)) is not None:
+        if arn["service"] == "ec2":
+            return text.rsplit("/", 1)[-1]
+        if arn["service"] == "s3" and "/" not in arn["rest"]:
+            return arn["rest"]  # arn:aws:s3:::bucket -> bucket (not an object ARN)
+        return text
+    return _GOOGLE_SERVICE.sub("", text)
+
+
+_AWS_ARN = re.compile(r"arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):[^:]*:[^:]*:(?P<rest>.+)")
+_GOOGLE_SERVICE = re.compile(r"^//[a-z0-9.-]+\.googleapis\.com/")
 
 
 def _percent(part: int, whole: int) -> str:

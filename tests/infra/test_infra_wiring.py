@@ -108,7 +108,14 @@ def test_sam_deploys_every_aws_function_from_a_real_handler(
 AWS_TRIGGERS = {
     "budget_alert": ("SNS", {"Topic": {"Ref": "BudgetTopic"}}),
     "export_arrival": ("S3", {"Bucket": {"Ref": "ExportBucket"}, "Events": "s3:ObjectCreated:*"}),
-    "cost_digest": ("ScheduleV2", {"ScheduleExpressionTimezone": "UTC"}),
+    "cost_digest": (
+        "ScheduleV2",
+        {
+            "ScheduleExpressionTimezone": "UTC",
+            # the day of the digests: a retry after midnight must not send the next day's
+            "Input": '{"time": "<aws.scheduler.scheduled-time>"}',
+        },
+    ),
     "schedule_planner": ("ScheduleV2", {"Input": '{"time": "<aws.scheduler.scheduled-time>"}'}),
     "schedule_worker": (
         "SQS",
@@ -154,6 +161,15 @@ def test_sam_function_has_its_trigger_role_and_log_group(
         assert props["DeadLetterQueue"]["TargetArn"] == {
             "Fn::GetAtt": ["FunctionDeadLetterQueue", "Arn"]
         }
+
+
+@pytest.mark.parametrize("function", ["cost_digest", "budget_alert"])
+def test_sam_functions_that_cache_cost_data_have_room_in_tmp(
+    sam: dict[str, Any], function: str
+) -> None:
+    # They download published billing periods to /tmp: 512 MB (the default) is too small.
+    props = sam["Resources"][f"{permissions.aws_logical_name(function)}Function"]["Properties"]
+    assert props["EphemeralStorage"]["Size"] >= 4096
 
 
 @pytest.mark.parametrize("function", sorted(permissions.FUNCTIONS["aws"]))
@@ -280,18 +296,11 @@ def test_only_the_tag_sweep_may_stop_and_only_as_the_scheduler_does() -> None:
 
 
 def test_tag_remediation_keys_are_the_policy_keys_aliases_and_mark(
-    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        (repo / "policy.example.yaml").read_text("utf-8") + "\ntagging:\n"
-        "  required:\n"
-        "    Environment: {aliases: [env, stage]}\n"
-        "    CostCenter: {aliases: [cost-center]}\n"
-        "    Owner: {}\n"
-        "  mark_key: costwarden:tag-violation\n"
-    )
-    assert permissions.main(["--tag-keys", str(policy)]) == 0
+    # policy.example.yaml's tagging section: Environment (env, stage), Owner, CostCenter
+    # (cost-center) and the mark key.
+    assert permissions.main(["--tag-keys", str(repo / "policy.example.yaml")]) == 0
     keys = capsys.readouterr().out.strip().split(",")
     assert keys == [
         "cost-center",

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 
 from costwarden.models.budget import Provider
 from costwarden.models.resource_change import ResourceChange
+from costwarden.policy.allocation import TeamTag
 from costwarden.policy.schema import Policy
 from costwarden.policy.tagging import TaggingSection
 from costwarden.ports_tagging import TaggedResource, TagInventory, TagOutcome, TagWrite, TagWriter
+from costwarden.schedule.tags import find_tag
 from costwarden.tagging.marks import encode_mark, mark_deadline
 from costwarden.tagging.remediation import Inferred, TagChange, remediate
 from costwarden.tagging.rules import CloudTagRules
@@ -57,6 +59,10 @@ class TagRunReport:
     checked: int = 0
     compliant: int = 0
     verdicts: list[ResourceVerdict] = field(default_factory=list)
+    #: team (None: no team) -> resources checked / compliant, so each team's report counts
+    #: its own resources (compliant ones have no verdict).
+    checked_by_team: dict[str | None, int] = field(default_factory=dict)
+    compliant_by_team: dict[str | None, int] = field(default_factory=dict)
     #: What ``grace.action: stop`` did to the overdue resources (None: not run, or notify).
     grace: GraceRun | None = None
 
@@ -86,6 +92,14 @@ class TagRemediator:
         self.policy = policy
         self.section = section
         self.rules = CloudTagRules(section, cloud)
+        # The scheduler's team resolution (scheduler_plan._Planner.team): allocation.team_tag
+        # or its documented default, values trimmed and case-folded, team names themselves.
+        team_tag = policy.allocation.team_tag if policy.allocation else TeamTag()
+        values = {v.strip().casefold(): t for v, t in team_tag.values.items()}
+        for team in policy.teams:
+            values.setdefault(team.casefold(), team)
+        self._team_keys = team_tag.keys
+        self._team_values = values
 
     # -- the two entry points --------------------------------------------------------------
 
@@ -131,6 +145,13 @@ class TagRemediator:
         ]
         return self._run(resources, inventory=inventory, writer=writer, now=now, dry_run=dry_run)
 
+    def assess(self, resource: TaggedResource, inventory: TagInventory) -> TagChange:
+        """What a sweep would compute for one resource, written or not: ``unresolved`` empty
+        means the sweep fixes it itself (aliases, normalization, parents, defaults)."""
+        return remediate(
+            resource.tags, rules=self.rules, inferred=self._offers(resource, inventory, (None, ""))
+        )
+
     # -- shared ----------------------------------------------------------------------------
 
     def _run(
@@ -146,12 +167,15 @@ class TagRemediator:
         report = TagRunReport(checked=len(resources))
         pending: list[tuple[TaggedResource, TagChange, date | None, bool, TagWrite]] = []
         for resource in resources:
+            team = self._team(resource)
+            report.checked_by_team[team] = report.checked_by_team.get(team, 0) + 1
             change = remediate(
                 resource.tags, rules=self.rules, inferred=self._offers(resource, inventory, creator)
             )
             change, due, overdue = self._with_mark(resource, change, now.date())
             if change.empty and not change.unresolved:
                 report.compliant += 1
+                report.compliant_by_team[team] = report.compliant_by_team.get(team, 0) + 1
                 continue
             write = TagWrite(resource, change.set, change.remove)
             if change.empty:
@@ -222,16 +246,23 @@ class TagRemediator:
             return change, None, False
         due = mark_deadline(current) if current else None
         if due is not None:
+            # Keep the deadline; rewrite the key list when it changed (a person added one).
+            mark = encode_mark(resource.cloud, sorted(change.unresolved), due)
+            if mark != current:
+                change = _with_set(change, key, mark)
             return change, due, today > due
         due = today + timedelta(days=self.section.grace.days)
-        if len(change.applied_to(resource.tags)) >= self.rules.max_tags:
-            return change, None, False  # no room for the mark; the report still lists it
+        if self.rules.tag_count(change.applied_to(resource.tags)) >= self.rules.max_tags:
+            # The deadline lives only in the mark: without one the grace period never ends,
+            # so the report says why, every run, until a person frees a tag.
+            why = (
+                f"no room for the violation mark (the {self.rules.max_tags}-tag limit): no "
+                "deadline can be kept, so the grace period never ends; remove a tag"
+            )
+            unresolved = {**change.unresolved, self.section.mark_key: why}
+            return TagChange(change.set, change.remove, unresolved, change.sources), None, False
         mark = encode_mark(resource.cloud, sorted(change.unresolved), due)
-        return (
-            TagChange({**change.set, key: mark}, change.remove, change.unresolved, change.sources),
-            due,
-            False,
-        )
+        return _with_set(change, key, mark), due, False
 
     def _verdict(
         self,
@@ -246,14 +277,16 @@ class TagRemediator:
         )
 
     def _team(self, resource: TaggedResource) -> str | None:
-        allocation = self.policy.allocation
-        if allocation is not None:
-            for key in allocation.team_tag.keys:
-                value = resource.tags.get(key)
-                if value:
-                    team = allocation.team_tag.values.get(value, value)
-                    if team in self.policy.teams:
-                        return team
+        """The team tag naming a known team, else ``tagging.team``; as the scheduler reads it:
+        the first team key present decides, in the cloud's spelling (Google: label ``team``),
+        any key casing, the value trimmed and case-folded."""
+        for key in self._team_keys:
+            value = find_tag(resource.tags, resource.cloud, key)
+            if value is not None:
+                team = self._team_values.get(value.strip().casefold())
+                if team is not None:
+                    return team
+                break
         return self.section.team
 
     @staticmethod
@@ -274,3 +307,7 @@ class TagRemediator:
                 "message": outcome.message,
             },
         )
+
+
+def _with_set(change: TagChange, key: str, value: str) -> TagChange:
+    return TagChange({**change.set, key: value}, change.remove, change.unresolved, change.sources)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from costwarden.errors import AlertInProgressError
 from costwarden.models.notification import PostedMessage, Route
 from costwarden.models.tag_report import TagFixLine, TagReportMessage, TagViolationLine
 from costwarden.policy.routing import DEFAULT_RULE
@@ -81,8 +82,9 @@ def build_tag_reports(
                 route=team_route(policy, team),
                 target=target,
                 run_id=run_id,
-                checked=sum(1 for _ in verdicts) if team is not None else report.checked,
-                compliant=report.compliant if team is None else 0,
+                # the team's own resources, compliant ones included (they have no verdict)
+                checked=report.checked_by_team.get(team, len(verdicts)),
+                compliant=report.compliant_by_team.get(team, 0),
                 fixed=fixed,
                 violations=violations,
                 failed=failed,
@@ -105,12 +107,20 @@ def publish_tag_reports(
     """Post each message unless this run already posted it; returns how many were posted.
 
     Claim, post, complete: a failed post releases the claim and re-raises, so the platform's
-    redelivery posts it then; a redelivery after success finds it done and posts nothing.
+    redelivery posts it then; a redelivery after success finds it done and posts nothing. A
+    claim another invocation still holds (it is posting, or died before it could release)
+    raises ``AlertInProgressError`` once the other messages are posted, as budget alerts do:
+    the platform retries, and after the lease the retry posts it. Skipping it quietly would
+    lose the report whenever the holder never finishes.
     """
     posted = 0
+    busy: list[str] = []
     for message in messages:
         key = f"tag-report/{message.run_id}/{message.target}/{message.route.team or '-'}"
         claim = state.claim(key, owner=owner, now=now, lease=_LEASE)
+        if claim.status is ClaimStatus.BUSY:
+            busy.append(key)
+            continue
         if claim.status is not ClaimStatus.ACQUIRED:
             continue
         try:
@@ -120,6 +130,10 @@ def publish_tag_reports(
             raise
         state.complete(key, owner=owner, data={"channel": sent.channel, "ts": sent.ts})
         posted += 1
+    if busy:
+        raise AlertInProgressError(
+            f"{', '.join(busy)}: being posted by another invocation; retry later"
+        )
     return posted
 
 

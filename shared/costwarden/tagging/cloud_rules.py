@@ -15,6 +15,7 @@ values collide under this mapping is refused at validation time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # The stdlib's own regex parser (``sre_parse`` before Python 3.11).
@@ -89,30 +90,83 @@ def value_problem(cloud: Provider, value: str) -> str | None:
 def pattern_problem(cloud: Provider, pattern: str) -> str | None:
     """Why no value matching ``pattern`` could ever be a Google label value, or None.
 
-    Sound, not complete: it finds characters the pattern *requires* (literals outside any
-    optional part) that labels cannot hold, e.g. an ``@`` or an uppercase letter without
-    ``(?i)``. On AWS and Azure every pattern is fine.
+    Sound, not complete: it finds a character or a character class the pattern *requires*
+    (outside any optional part or alternation) that no label character matches, e.g. an
+    ``@``, or an uppercase letter or ``[A-Z]`` without ``(?i)``. On AWS and Azure every
+    pattern is fine.
     """
     if cloud != "gcp":
         return None
     parsed = sre_parse.parse(pattern)
     ignore_case = bool(parsed.state.flags & re.IGNORECASE)
-    for char in _required_literals(parsed):
-        candidate = char.lower() if ignore_case else char
-        if candidate not in _LABEL_CHARS:
-            hint = " (add (?i) or write it in lowercase)" if char.isupper() else ""
-            return f"requires {char!r}, which Google label values cannot contain{hint}"
+    for required, ignore in _required(parsed, ignore_case):
+        if not any(_matches(required, c, ignore) for c in _LABEL_CHARS):
+            kind, arg = required
+            shown = repr(arg) if kind == "LITERAL" else "a character from a class"
+            upper = any(_matches(required, c.upper(), False) for c in _LABEL_CHARS if c.isalpha())
+            hint = "; add (?i) or write it in lowercase" if upper else ""
+            return f"requires {shown}, which Google label values cannot contain{hint}"
     return None
 
 
-def _required_literals(items: Any) -> list[str]:
-    out: list[str] = []
+#: a required element: ("LITERAL", char) or ("IN", the parsed class items)
+_Required = tuple[str, Any]
+
+
+def _required(items: Any, ignore_case: bool) -> list[tuple[_Required, bool]]:
+    """Characters and classes every match must contain, each with its case-insensitivity."""
+    out: list[tuple[_Required, bool]] = []
     for op, arg in items:
         name = str(op)
         if name == "LITERAL":
-            out.append(chr(arg))
+            out.append((("LITERAL", chr(arg)), ignore_case))
+        elif name == "IN":
+            out.append((("IN", arg), ignore_case))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
-            out += _required_literals(arg[2])
-        elif name == "SUBPATTERN":
-            out += _required_literals(arg[-1])
+            out += _required(arg[2], ignore_case)
+        elif name == "SUBPATTERN":  # (group, add_flags, del_flags, pattern): (?i:...) too
+            _, add, remove, sub = arg
+            inner = (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+            out += _required(sub, inner)
+        elif name == "ATOMIC_GROUP":
+            out += _required(arg, ignore_case)
     return out
+
+
+def _matches(required: _Required, char: str, ignore_case: bool) -> bool:
+    """Whether ``char`` (or, ignoring case, its other case) matches the required element."""
+    candidates = {char, char.upper(), char.lower()} if ignore_case else {char}
+    kind, arg = required
+    if kind == "LITERAL":
+        return arg in candidates
+    return any(_in_class(arg, c) for c in candidates)
+
+
+def _in_class(items: Any, char: str) -> bool:
+    negate = False
+    hit = False
+    code = ord(char)
+    for op, arg in items:
+        name = str(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            hit = hit or code == arg
+        elif name == "RANGE":
+            hit = hit or arg[0] <= code <= arg[1]
+        elif name == "CATEGORY":
+            test = _CATEGORIES.get(str(arg))
+            hit = hit or test is None or test(char)
+        else:  # anything unforeseen: assume it matches (sound: never refuse wrongly)
+            hit = True
+    return hit != negate
+
+
+_CATEGORIES: dict[str, Callable[[str], bool]] = {
+    "CATEGORY_DIGIT": str.isdigit,
+    "CATEGORY_NOT_DIGIT": lambda c: not c.isdigit(),
+    "CATEGORY_WORD": lambda c: c.isalnum() or c == "_",
+    "CATEGORY_NOT_WORD": lambda c: not (c.isalnum() or c == "_"),
+    "CATEGORY_SPACE": str.isspace,
+    "CATEGORY_NOT_SPACE": lambda c: not c.isspace(),
+}

@@ -9,7 +9,8 @@ rules (docs/tagging.md):
   is kept and reported, and replaced by an inferred value only with ``overwrite_invalid``;
 - a missing value is inferred from the sources in the documented order (creator, parent,
   defaults), restricted to the key's own ``infer`` list; the first *allowed* value wins;
-- the cloud's tag limit is never exceeded: keys that do not fit are reported, in policy order.
+- the cloud's tag limit is never exceeded: keys that do not fit are reported, in policy order
+  (AWS's own ``aws:`` tags do not count; on Azure another casing of a key is that key).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def remediate(
     to_remove: list[str] = []
     unresolved: dict[str, str] = {}
     sources: dict[str, str] = {}
-    budget = rules.max_tags - len(tags)
+    budget = rules.max_tags - rules.tag_count(tags)
     for finding, rule in zip(rules.check(tags), rules.keys, strict=True):
         if finding.status == "ok":
             continue
@@ -77,7 +78,14 @@ def remediate(
             continue
         if tags.get(rule.canonical) == value:
             continue
-        if not canonical_present:
+        # On Azure another casing of the key *is* the key: writing the canonical one takes
+        # no new slot.
+        same_name = (
+            rules.cloud == "azure"
+            and finding.found_key is not None
+            and finding.found_key.casefold() == rule.canonical.casefold()
+        )
+        if not canonical_present and not same_name:
             if budget <= 0:
                 unresolved[finding.key] = f"the {rules.max_tags}-tag limit is reached"
                 continue
@@ -91,7 +99,7 @@ def remediate(
             and finding.found_key != rule.canonical
         ):
             to_remove.append(finding.found_key)
-            budget += 1
+            budget += 0 if same_name else 1
     return TagChange(to_set, tuple(to_remove), unresolved, sources)
 
 

@@ -66,7 +66,10 @@ class _KeyRule:
         self.key = key
         self.rule = rule
         self.canonical = cloud_key(cloud, key)
-        self.spellings = frozenset(cloud_key(cloud, s).casefold() for s in (key, *rule.aliases))
+        # folded spellings in policy order (the key, then its aliases): the first alias wins
+        self.spellings = tuple(
+            dict.fromkeys(cloud_key(cloud, s).casefold() for s in (key, *rule.aliases))
+        )
         # allowed value (folded) -> its canonical spelling on this cloud
         self.allowed = {
             cloud_value(cloud, v).casefold(): cloud_value(cloud, v) for v in rule.values
@@ -122,6 +125,15 @@ class CloudTagRules:
             return False
         return account is None or any(fnmatchcase(account, g) for g in s.accounts)
 
+    def tag_count(self, tags: Mapping[str, str]) -> int:
+        """How many of the cloud's ``max_tags`` these tags use: AWS does not count its own
+        ``aws:`` tags; Azure tag names are case-insensitive, so two casings are one tag."""
+        if self.cloud == "aws":
+            return sum(1 for k in tags if not k.lower().startswith("aws:"))
+        if self.cloud == "azure":
+            return len({k.casefold() for k in tags})
+        return len(tags)
+
     def check(self, tags: Mapping[str, str]) -> list[Finding]:
         """One finding per required key, in policy order."""
         folded: dict[str, list[str]] = {}
@@ -148,7 +160,7 @@ class CloudTagRules:
             status: FindingStatus = "unnormalized" if fixed is not None else "invalid"
             return Finding(rule.key, status, rule.canonical, value, fixed)
         # Another casing of the canonical key first, then aliases in policy order.
-        for spelling in (rule.canonical.casefold(), *sorted(rule.spellings)):
+        for spelling in (rule.canonical.casefold(), *rule.spellings):
             for found in folded.get(spelling, ()):
                 value = tags[found]
                 fixed = rule.normalized(value)

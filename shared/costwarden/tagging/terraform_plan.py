@@ -128,14 +128,24 @@ def _tags(value: Any, where: str, address: str) -> dict[str, str]:
     return dict(value)
 
 
+def in_scope(
+    resources: Sequence[PlannedResource], section: TaggingSection
+) -> list[PlannedResource]:
+    """The resources the policy covers (its clouds and types), in plan order: what is checked."""
+    rules = {cloud: CloudTagRules(section, cloud) for cloud in section.clouds}
+    return [
+        r
+        for r in resources
+        if r.cloud in rules and rules[r.cloud].applies_to(r.resource_type, None)
+    ]
+
+
 def check_plan(resources: Sequence[PlannedResource], section: TaggingSection) -> list[PlanFinding]:
-    """Violations of the tag policy, per resource, in plan order."""
+    """Violations of the tag policy, per resource in scope, in plan order."""
     rules = {cloud: CloudTagRules(section, cloud) for cloud in section.clouds}
     out: list[PlanFinding] = []
-    for resource in resources:
-        cloud_rules = rules.get(resource.cloud)
-        if cloud_rules is None or not cloud_rules.applies_to(resource.resource_type, None):
-            continue
+    for resource in in_scope(resources, section):
+        cloud_rules = rules[resource.cloud]
         if resource.tags is None:
             out.append(PlanFinding(resource, (), unknown=True))
             continue

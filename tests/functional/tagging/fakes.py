@@ -56,6 +56,9 @@ class MemoryTagCloud:
                 continue
             current = self.resources[rid]
             tags = {k: v for k, v in current.tags.items() if k not in w.remove}
+            if current.cloud == "azure":  # ARM tag names are case-insensitive: a rename
+                spelled = {k.casefold() for k in w.set}
+                tags = {k: v for k, v in tags.items() if k.casefold() not in spelled}
             tags.update(w.set)
             if len(tags) > self.max_tags:
                 out.append(TagOutcome(w, "failed", "TagLimitExceeded"))

@@ -183,3 +183,34 @@ def test_a_cloud_outside_the_policy_is_refused() -> None:
     section = TaggingSection.model_validate({"clouds": ["aws"], "required": {"Owner": {}}})
     with pytest.raises(ValueError, match="does not cover gcp"):
         TagRemediator(POLICY, section, cloud="gcp")
+
+
+def test_the_mark_lists_only_what_is_still_missing_and_keeps_its_deadline() -> None:
+    cloud = MemoryTagCloud([ec2("i-1")])
+    remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    mark = cloud.resources["i-1"].tags["costwarden:tag-violation"]
+    assert mark == f"due={mark_deadline(mark)} missing=Environment+Owner"
+    # a person adds Environment; Owner is still missing the next day
+    cloud.resources["i-1"] = ec2("i-1", **{**cloud.resources["i-1"].tags, "Environment": "dev"})
+    remediator().sweep(inventory=cloud, writer=cloud, now=NOW + timedelta(days=1))
+    again = cloud.resources["i-1"].tags["costwarden:tag-violation"]
+    assert again == f"due={mark_deadline(mark)} missing=Owner"
+    writes = len(cloud.write_calls)
+    remediator().sweep(inventory=cloud, writer=cloud, now=NOW + timedelta(days=2))
+    assert len(cloud.write_calls) == writes, "an unchanged mark is not rewritten"
+
+
+def test_a_resource_without_room_for_the_mark_says_so_in_every_report() -> None:
+    """The deadline lives in the mark: a full resource can never reach its grace period, so
+    the report must say why rather than list it as an ordinary violation forever."""
+    full = {f"k{i}": "v" for i in range(48)}
+    cloud = MemoryTagCloud([ec2("i-1", **full, Environment="dev", Owner="a@example.com")])
+    report = remediator().sweep(inventory=cloud, writer=cloud, now=NOW)
+    [verdict] = report.verdicts
+    assert verdict.due is None
+    assert "CostCenter" in verdict.unresolved  # the defaults' value has no room either
+    assert "no room for the violation mark" in verdict.unresolved["costwarden:tag-violation"]
+    [message] = build_tag_reports(
+        report, policy=POLICY, rules=remediator().rules, target="t", run_id="r", dry_run=False
+    )
+    assert any("no room for the violation mark" in p for p in message.violations[0].problems)

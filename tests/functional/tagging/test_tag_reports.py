@@ -4,14 +4,16 @@ Slack Web API server, posted once even when the run is redelivered."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
 from costwarden.adapters.slack.notifier import SlackNotifier, build_slack_client
-from costwarden.errors import NotificationError
+from costwarden.bootstrap_tagging import TagPorts, TagWorker
+from costwarden.errors import AlertInProgressError, NotificationError
 from costwarden.local.slack_server import DEFAULT_TOKEN, LocalSlackServer
+from costwarden.ports_compute import Target
 from costwarden.ports_tagging import TaggedResource
 from costwarden.services.tag_remediation import TagRemediator
 from costwarden.services.tag_reports import build_tag_reports, publish_tag_reports
@@ -97,3 +99,63 @@ def test_a_failed_post_is_released_so_the_redelivery_posts_it(slack: LocalSlackS
         publish_tag_reports(messages, notifier=notifier(slack), state=state, now=NOW, owner="r2")
         == 2
     )
+
+
+def test_a_claim_still_held_raises_so_the_platform_retries(slack: LocalSlackServer) -> None:
+    """A delivery that claimed the data team's report and died (a timeout while Slack hung)
+    never released it: the retry must fail, not report success with the message lost."""
+    messages = sweep_messages()
+    state = SqliteStateStore(":memory:")
+    data = next(m for m in messages if m.route.team == "data")
+    key = f"tag-report/{data.run_id}/{data.target}/data"
+    state.claim(key, owner="dead-delivery", now=NOW, lease=timedelta(minutes=5))
+
+    with pytest.raises(AlertInProgressError, match="data"):
+        publish_tag_reports(
+            messages,
+            notifier=notifier(slack),
+            state=state,
+            now=NOW + timedelta(minutes=1),
+            owner="r2",
+        )
+    assert [m["channel"] for m in slack.messages] == [slack.channel_id("#platform")]
+    # the platform's later retry, after the dead delivery's lease: the data report is posted
+    later = NOW + timedelta(minutes=6)
+    assert (
+        publish_tag_reports(messages, notifier=notifier(slack), state=state, now=later, owner="r3")
+        == 1
+    )
+    assert len(slack.messages) == 2
+
+
+def test_a_held_claim_in_one_target_does_not_stop_the_sweep_of_the_next(
+    slack: LocalSlackServer,
+) -> None:
+    """The sweep posts every other target's report, then raises so the platform retries."""
+    first, second = Target("aws", "111111111111"), Target("aws", "222222222222")
+    clouds = {
+        t.account: MemoryTagCloud([ec2(f"i-{t.account}", team="data")]) for t in (first, second)
+    }
+    state = SqliteStateStore(":memory:")
+    run_id = "sweep-2026-11-27T09:15Z"
+    state.claim(
+        f"tag-report/{run_id}/{first.label}/data",
+        owner="dead-delivery",
+        now=NOW,
+        lease=timedelta(minutes=5),
+    )
+    worker = TagWorker(
+        cloud="aws",
+        policy=POLICY,
+        section=SECTION,
+        remediator=TagRemediator(POLICY, SECTION, cloud="aws"),
+        notifier=notifier(slack),
+        state=state,
+        dry_run=False,
+        ports=lambda t: TagPorts(clouds[t.account], clouds[t.account]),
+        targets=lambda: [first, second],
+    )
+    with pytest.raises(AlertInProgressError):
+        worker.sweep(now=NOW, run_id=run_id, owner="r2")
+    assert clouds["222222222222"].write_calls, "the second target was swept"
+    assert len(slack.messages) == 1, "and its report posted"

@@ -21,7 +21,7 @@ import pytest
 from costwarden.adapters.azure.tagging import AzureTagInventory, AzureTagWriter
 from costwarden.adapters.azure.vm_compute import AzureVmCompute
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
-from costwarden.bootstrap_tagging import TagPorts, TagWorker
+from costwarden.bootstrap_tagging import GRACE_STOP_WAIT, TagPorts, TagWorker
 from costwarden.ports_compute import Target
 from costwarden.services.tag_grace import ComputePorts
 from costwarden.services.tag_remediation import TagRemediator
@@ -47,11 +47,18 @@ def arm(tls_files: TlsFiles) -> Iterator[FakeArmWithCompute]:
 
 class Ports:
     """``_azure_ports`` with the test's credential and client options; counts how often the
-    compute adapter was built and closes every client it made."""
+    compute adapter was built and closes every client it made. ``lro_timeout`` None sends a
+    deallocate without awaiting it (a sweep whose wait ran out)."""
 
-    def __init__(self, arm: FakeArmWithCompute, client_kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        arm: FakeArmWithCompute,
+        client_kwargs: dict[str, Any],
+        lro_timeout: float | None = GRACE_STOP_WAIT,
+    ) -> None:
         self.arm = arm
         self.kwargs = client_kwargs
+        self.lro_timeout = lro_timeout
         self.built = 0
         self.made: list[AzureTagInventory | AzureTagWriter | AzureVmCompute] = []
 
@@ -70,7 +77,13 @@ class Ports:
 
         def compute() -> ComputePorts:
             self.built += 1
-            vms = AzureVmCompute(credential, target.account, base_url=base_url, **self.kwargs)
+            vms = AzureVmCompute(
+                credential,
+                target.account,
+                base_url=base_url,
+                lro_timeout=self.lro_timeout,
+                **self.kwargs,
+            )
             self.made.append(vms)
             return ComputePorts(vms, vms)
 
@@ -84,6 +97,13 @@ class Ports:
 @pytest.fixture
 def ports(arm: FakeArmWithCompute, client_kwargs: dict[str, Any]) -> Iterator[Ports]:
     made = Ports(arm, client_kwargs)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def unwaited_ports(arm: FakeArmWithCompute, client_kwargs: dict[str, Any]) -> Iterator[Ports]:
+    made = Ports(arm, client_kwargs, lro_timeout=None)
     yield made
     made.close()
 
@@ -128,12 +148,10 @@ def test_an_overdue_vm_is_deallocated_a_protected_one_keeps_running(
     assert ports.built == 1
     assert deallocates(arm, "vm-web") == 1
     assert arm.compute.calls("POST", "") == arm.compute.calls(*DEALLOCATE), "no power-off"
-    assert web.power == "deallocating", "accepted (202), not waited for, as in production"
+    assert web.power == "deallocated", "accepted (202), then awaited, as in production"
     assert prod.power == "running", "protected by safety.protected"
     assert owned.power == "running", "compliant"
     assert deallocates(arm, "vm-api") == deallocates(arm, "vm-owned") == 0
-    arm.compute.settle()  # the operation finishes, as Azure's does while nobody polls
-    assert web.power == "deallocated"
     # the actuator's last-action merge reached the same ARM the tag sweep reads
     assert arm.resources.tags_of(web.id)[LAST_ACTION].startswith("deallocate-20261128t0900")
     assert LAST_ACTION not in arm.resources.tags_of(prod.id)
@@ -166,8 +184,9 @@ def test_an_overdue_vm_is_deallocated_a_protected_one_keeps_running(
 
 
 def test_a_vm_still_deallocating_at_the_next_sweep_is_not_deallocated_again(
-    arm: FakeArmWithCompute, ports: Ports
+    arm: FakeArmWithCompute, unwaited_ports: Ports
 ) -> None:
+    ports = unwaited_ports
     arm.resources.add_group(SUBSCRIPTION, "rg-dev")
     web = arm.add_vm(SUBSCRIPTION, "rg-dev", "vm-web")
     notifier = Recorder()

@@ -174,3 +174,27 @@ def test_costwardens_own_tag_write_event_changes_nothing(
     for change in changes:  # what the function does with each; nothing here
         remediator().on_change(change, inventory=make_inventory(), writer=make_writer(), now=NOW)
     assert arm.requests == []
+
+
+def test_a_case_only_rename_at_the_50_tag_limit_is_written_once(
+    arm: FakeResources, make_inventory: MakeInventory, make_writer: MakeWriter
+) -> None:
+    """ARM tag names are case-insensitive: ``environment`` -> ``Environment`` takes no new
+    slot, so a resource already holding 50 tags still gets the canonical spelling."""
+    arm.add_group(SUBSCRIPTION, "rg-full")
+    tags = {f"k{i}": "v" for i in range(47)}
+    tags |= {"environment": "Dev", "Owner": "a@example.com", "CostCenter": "cc-100"}
+    vm = arm.add_resource(SUBSCRIPTION, "rg-full", VM, "vm-full", tags=tags)
+    writer = make_writer()
+
+    report = remediator().sweep(inventory=make_inventory(), writer=writer, now=NOW)
+
+    assert report.failed == []
+    after = arm.tags_of(vm.id)
+    assert after["Environment"] == "dev"
+    assert "environment" not in after
+    assert len(after) == 50
+    writes = len(arm.tag_writes())
+    again = remediator().sweep(inventory=make_inventory(), writer=writer, now=NOW)
+    assert len(arm.tag_writes()) == writes
+    assert vm.id not in {v.resource.resource_id for v in again.violating}

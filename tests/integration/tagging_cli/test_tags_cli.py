@@ -113,6 +113,39 @@ def test_plan_changes_nothing_apply_fixes_once_and_audit_counts(
     assert "USD 30.00 (30.0 %) on resources missing required tags" in " ".join(audit.stdout.split())
 
 
+def test_audit_counts_what_the_sweep_fixes_from_defaults_as_fixable(
+    aws: AwsEstate, tmp_path: Path
+) -> None:
+    """Environment missing, the policy defaults give it: the sweep writes it, so audit must
+    not count it as needing a person (``tags plan`` agrees: 0 skips) nor bill its cost so."""
+    account = new_account()
+    defaulted = aws.launch(account, "defaulted", {"Owner": "c@example.com"})
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY.format(targets=aws_targets([account])))
+
+    planned = run_costwarden("tags", "plan", "--cloud", "aws", "--policy", policy)
+    assert "1 tag writes, 0 resources need a person" in planned.stderr
+
+    focus = tmp_path / "focus.parquet"
+    duckdb.sql(
+        f"""
+        COPY (SELECT * FROM (VALUES
+            ('AWS', '{defaulted}', 'defaulted', '{account}', 50.0, 'USD', now() - INTERVAL 2 DAY)
+        ) AS t(ProviderName, ResourceId, ResourceName, SubAccountId, EffectiveCost,
+               BillingCurrency, ChargePeriodStart))
+        TO '{focus}' (FORMAT parquet)
+        """
+    )
+    audit = run_costwarden(
+        "tags", "audit", "--cloud", "aws", "--policy", policy, "--cost-data", focus
+    )
+    assert audit.returncode == 0, audit.stderr
+    total = next(line for line in audit.stdout.splitlines() if "total" in line)
+    cells = [c for c in total.replace("│", " ").replace("┃", " ").split() if c]
+    assert cells == ["total", "1", "0", "1", "0", "0.0"]
+    assert "USD 0.00 (0.0 %) on resources missing" in " ".join(audit.stdout.split())
+
+
 def test_a_policy_without_tagging_exits_2(aws: AwsEstate, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text('version: 1\nslack: {default_channel: "#a"}\n')

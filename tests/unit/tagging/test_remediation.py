@@ -88,6 +88,50 @@ def test_the_tag_limit_is_never_exceeded_and_the_rest_is_reported() -> None:
     assert "50-tag limit" in change.unresolved["Owner"]
 
 
+def test_aws_own_tags_do_not_count_towards_the_limit() -> None:
+    """CloudFormation and Auto Scaling add ``aws:`` tags; AWS does not count them."""
+    rules = CloudTagRules(SECTION, "aws")
+    tags = {f"k{i}": "v" for i in range(44)} | {
+        "aws:autoscaling:groupName": "web",
+        "aws:cloudformation:stack-name": "s",
+        "aws:cloudformation:stack-id": "arn:aws:cloudformation:eu-west-1:1:stack/s/x",
+        "aws:cloudformation:logical-id": "Web",
+        "aws:ec2launchtemplate:id": "lt-1",
+        "env": "dev",
+    }
+    change = remediate(tags, rules=rules, inferred=[CREATOR, DEFAULTS])
+    assert change.set == {
+        "Environment": "dev",
+        "Owner": "alice@example.com",
+        "CostCenter": "cc-100",
+    }
+    assert not change.unresolved
+
+
+def test_on_azure_another_casing_of_a_key_takes_no_extra_slot() -> None:
+    rules = CloudTagRules(SECTION, "azure")
+    tags = {f"k{i}": "v" for i in range(49)} | {"environment": "Dev"}
+    change = remediate(tags, rules=rules, inferred=[])
+    assert change.set == {"Environment": "dev"}
+    assert "Environment" not in change.unresolved
+    assert rules.tag_count(change.applied_to(tags)) == 50
+
+
+def test_on_aws_another_casing_of_a_key_is_another_tag() -> None:
+    rules = CloudTagRules(SECTION, "aws")
+    tags = {f"k{i}": "v" for i in range(49)} | {"environment": "dev"}
+    change = remediate(tags, rules=rules, inferred=[])
+    assert "50-tag limit" in change.unresolved["Environment"]
+
+
+def test_the_policy_s_first_alias_wins_when_several_are_present() -> None:
+    section = TaggingSection.model_validate(
+        {"required": {"Environment": {"aliases": ["stage", "env"], "values": ["dev", "prod"]}}}
+    )
+    finding = CloudTagRules(section, "aws").check({"env": "dev", "stage": "prod"})[0]
+    assert (finding.status, finding.found_key, finding.fix) == ("alias", "stage", "prod")
+
+
 # --- properties over random tag sets -------------------------------------------------------
 
 _keys = st.sampled_from(
@@ -149,8 +193,8 @@ def test_remediation_is_idempotent_within_limits_and_never_drops_a_valid_tag(
     after = change.applied_to(tags)
     # idempotent: the second pass has nothing left to write
     assert remediate(after, rules=rules, inferred=offers).empty
-    # within the cloud's limit (or no worse than it already was)
-    assert len(after) <= max(limit, len(tags))
+    # within the cloud's limit (or no worse than it already was), counted as the cloud counts
+    assert rules.tag_count(after) <= max(limit, rules.tag_count(tags))
     # a valid tag is never dropped or changed
     for finding in rules.check(tags):
         if finding.status == "ok" and finding.found_key is not None:

@@ -112,3 +112,21 @@ def test_scope_excludes_types_and_accounts() -> None:
     assert rules.applies_to("aws_instance", None)
     assert rules.applies_to("ec2:instance", "111122223333")
     assert not rules.applies_to("ec2:instance", "222233334444")
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"[A-Z]{2}-[0-9]{4}", r"x[A-Z]", r"cc-[.@]+", r"(?:[A-Z]|[A-Z])+", r"(?-i:[A-Z])"],
+)
+def test_a_required_class_no_label_character_matches_is_refused_on_gcp(pattern: str) -> None:
+    assert pattern_problem("gcp", pattern) is not None
+    with pytest.raises(ValidationError, match="Google label values cannot contain"):
+        TaggingSection.model_validate({"required": {"CostCenter": {"pattern": pattern}}})
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(?i)[A-Z]{2}-[0-9]{4}", r"(?i:[A-Z])+", r"[A-Za-z]+", r"[^A-Z]+", r"[\w-]+", r"[A-Z]?x"],
+)
+def test_classes_some_label_character_matches_are_accepted_on_gcp(pattern: str) -> None:
+    assert pattern_problem("gcp", pattern) is None

@@ -9,7 +9,8 @@ import pytest
 
 from costwarden.errors import TerraformPlanError
 from costwarden.policy.tagging import TaggingSection
-from costwarden.tagging.terraform_plan import check_plan, parse_plan, read_plan
+from costwarden.tagging.terraform_plan import check_plan, in_scope, parse_plan, read_plan
+from unit.cli.costwarden_command import run_costwarden
 
 from .conftest import POLICY
 
@@ -89,3 +90,26 @@ def test_tags_that_are_not_strings_are_refused() -> None:
     plan["resource_changes"][0]["change"]["after"]["tags_all"] = {"Environment": 1}
     with pytest.raises(TerraformPlanError, match="tags must map strings to strings"):
         parse_plan(plan)
+
+
+def test_only_resources_in_scope_count_as_checked(tmp_path: Path) -> None:
+    """A policy for AWS instances: the plan's buckets, roles, Azure and Google resources are
+    outside it, and the summary must not claim they were checked."""
+    section = TaggingSection.model_validate(
+        {**POLICY, "clouds": ["aws"], "include_types": ["aws_instance"]}
+    )
+    resources = read_plan(EVENTS / "plan_mixed.json")
+    assert [r.address for r in in_scope(resources, section)] == ["aws_instance.web"]
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        'version: 1\nslack: {default_channel: "#f"}\ntagging:\n  clouds: [aws]\n'
+        "  include_types: [aws_instance]\n  required: {Owner: {}}\n"
+    )
+    result = run_costwarden("check-plan", EVENTS / "plan_mixed.json", "--policy", policy)
+    assert "1 resources checked: 1 violate the tag policy" in result.stderr
+    assert "7 outside the policy's clouds and types" in result.stderr
+    as_json = run_costwarden(
+        "check-plan", EVENTS / "plan_mixed.json", "--policy", policy, "--format", "json"
+    )
+    report = json.loads(as_json.stdout)
+    assert (report["checked"], report["out_of_scope"]) == (1, 7)

@@ -3,7 +3,10 @@
 Which calls create a taggable resource, and where the new resource's id is in the event, is a
 table (``CREATE_EVENTS``). The creator comes from ``detail.userIdentity``: an IAM user's name,
 an assumed-role *session* name (IAM Identity Center and most SSO set it to the person's e-mail),
-a federated user's name. Root and AWS services are never owners.
+a federated user's name. Root and AWS services are never owners: neither an ``AWSService``
+identity nor a *service-linked role* session (``AWSServiceRoleFor…``, path
+``/aws-service-role/``), which is how Auto Scaling, Spot Fleet and others launch instances; the
+group's own tags (inference from the parent) name the owner then.
 """
 
 from __future__ import annotations
@@ -117,11 +120,28 @@ def creator(identity: Mapping[str, object]) -> Creator | None:
         return Creator(kind="service", identity=invoked or "aws-service")
     if arn is None or kind not in _PERSON_KINDS:
         return None
+    if kind == "AssumedRole" and _service_linked(identity, arn):
+        invoked = optional_text(identity.get("invokedBy"), "detail.userIdentity.invokedBy")
+        return Creator(kind="service", identity=invoked or arn)
     if kind == "IAMUser":
         name = optional_text(identity.get("userName"), "detail.userIdentity.userName")
     else:  # arn:aws:sts::<acct>:assumed-role/<role>/<session>, ...:federated-user/<name>
         name = arn.rsplit("/", 1)[-1]
     return Creator(kind=_PERSON_KINDS[kind], identity=arn, name=name, email=_email(name))
+
+
+def _service_linked(identity: Mapping[str, object], arn: str) -> bool:
+    """Whether an assumed-role session is an AWS service's own (a service-linked role).
+
+    ``invokedBy`` alone does not say so: CloudFormation calls with the person's own session and
+    sets it too. A service-linked role's name starts with ``AWSServiceRoleFor`` and its path is
+    ``/aws-service-role/``; no one else can create such a role.
+    """
+    role = arn.split(":assumed-role/", 1)[-1].split("/", 1)[0]
+    issuer = dig(identity, "sessionContext.sessionIssuer.arn")
+    return role.startswith("AWSServiceRoleFor") or (
+        isinstance(issuer, str) and ":role/aws-service-role/" in issuer
+    )
 
 
 _PERSON_KINDS: dict[object, CreatorKind] = {

@@ -5,6 +5,11 @@ Compute Engine inserts are long-running: the same operation writes a first and a
 Only the first (or an entry outside any operation) counts, so one insert is one change; a
 non-zero ``protoPayload.status.code`` is a failed call and counts for nothing. The creator is
 ``authenticationInfo.principalEmail``: a person, or a ``…gserviceaccount.com`` service account.
+A Google-managed *service agent* is never an owner: a managed instance group creates its
+instances as ``<project-number>@cloudservices.gserviceaccount.com``, other services as
+``service-<project-number>@….iam.gserviceaccount.com``. Their local part is all digits (or
+``service-`` and digits), which a service account people create cannot have (it starts with a
+letter); the parent's labels or the defaults fill the owner then.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ CREATE_METHODS: dict[str, str] = {
     "storage.buckets.create": "storage.googleapis.com/Bucket",
 }
 _VERSION = re.compile(r"^(?:v\d+\w*|beta|alpha)\.")
+_SERVICE_AGENT = re.compile(r"^(?:service-)?\d+$")
 
 
 def from_audit_log_event(event: Mapping[str, object]) -> list[ResourceChange]:
@@ -73,5 +79,8 @@ def _creator(email: str | None) -> Creator | None:
     if not email:
         return None
     if email.endswith(".gserviceaccount.com"):
+        local = email.split("@", 1)[0]
+        if _SERVICE_AGENT.match(local):
+            return Creator(kind="service", identity=email)
         return Creator(kind="service_account", identity=email, name=email.split("@", 1)[0])
     return Creator(kind="user", identity=email, email=email, name=email.split("@", 1)[0])
