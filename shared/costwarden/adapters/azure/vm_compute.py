@@ -65,6 +65,7 @@ from azure.core.rest import HttpRequest, HttpResponse
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import InstanceViewStatus, VirtualMachine
 
+from costwarden.adapters.batch_operations import send_then_settle
 from costwarden.errors import CloudApiError
 from costwarden.models.resource import PowerState, Resource
 from costwarden.plan.model import LastAction, Outcome, OutcomeStatus, PlannedAction
@@ -175,17 +176,11 @@ class AzureVmCompute:
 
     def _carry_out(self, items: Sequence[tuple[PlannedAction, LastAction]]) -> list[Outcome]:
         deadline = None if self._lro_timeout is None else time.monotonic() + self._lro_timeout
-        outcomes: dict[int, Outcome] = {}
-        begun: list[tuple[int, PlannedAction, LastAction, LROPoller[None]]] = []
-        for index, (action, record) in enumerate(items):
-            started = self._begin(action)
-            if isinstance(started, Outcome):
-                outcomes[index] = started
-            else:
-                begun.append((index, action, record, started))
-        for index, action, record, poller in begun:
-            outcomes[index] = self._settle(action, record, poller, deadline)
-        return [outcomes[index] for index in range(len(items))]
+        return send_then_settle(
+            items,
+            self._begin,
+            lambda action, record, poller: self._settle(action, record, poller, deadline),
+        )
 
     def _begin(self, action: PlannedAction) -> Outcome | LROPoller[None]:
         """Re-read the VM and send the change: its poller, or the outcome without one."""

@@ -47,6 +47,7 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import compute_v1
 
+from costwarden.adapters.batch_operations import send_then_settle
 from costwarden.errors import CloudApiError
 from costwarden.models.resource import PowerState, Resource
 from costwarden.plan.model import LastAction, Outcome, OutcomeStatus, PlannedAction
@@ -242,17 +243,11 @@ class GceCompute:
 
     def _carry_out(self, items: Sequence[tuple[PlannedAction, LastAction]]) -> list[Outcome]:
         deadline = time.monotonic() + self._operation_timeout
-        outcomes: dict[int, Outcome] = {}
-        sent: list[tuple[int, PlannedAction, LastAction, _Sent]] = []
-        for index, (action, record) in enumerate(items):
-            started = self._send(action)
-            if isinstance(started, Outcome):
-                outcomes[index] = started
-            else:
-                sent.append((index, action, record, started))
-        for index, action, record, started in sent:
-            outcomes[index] = self._settle(action, record, started, deadline)
-        return [outcomes[index] for index in range(len(items))]
+        return send_then_settle(
+            items,
+            self._send,
+            lambda action, record, sent: self._settle(action, record, sent, deadline),
+        )
 
     def _send(self, action: PlannedAction) -> Outcome | _Sent:
         resource = action.resource
