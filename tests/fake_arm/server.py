@@ -90,10 +90,21 @@ MAX_METRIC_IDS = 50
 class FakeArm:
     """Start with ``with FakeArm(tls) as arm:``; ``arm.url`` is the ARM ``base_url``."""
 
-    def __init__(self, tls: TlsFiles, *, page_size: int = 100, lro_polls: int = 2) -> None:
+    def __init__(
+        self,
+        tls: TlsFiles,
+        *,
+        page_size: int = 100,
+        lro_polls: int = 2,
+        retry_after: int | None = None,
+    ) -> None:
         self._tls = tls
         self.page_size = page_size
         self.lro_polls = lro_polls
+        # ``Retry-After`` (seconds) on a running operation's answers, as ARM sends it: the SDK
+        # polls after that long instead of its default 30 s, which a client built by the
+        # product's own bootstrap (no ``polling_interval`` option) would otherwise wait.
+        self._wait = {} if retry_after is None else {"Retry-After": str(retry_after)}
         self._lock = threading.Lock()
         self._vms: dict[str, FakeVm] = {}
         self._faults: list[Fault] = []
@@ -270,7 +281,7 @@ class FakeArm:
             f"?p={uuid.uuid4()}&api-version={query.get('api-version', '')}"
         )
         headers = {"Azure-AsyncOperation": status_url, "Location": f"{status_url}&monitor=true"}
-        return Reply(202, None, headers)
+        return Reply(202, None, {**headers, **self._wait})
 
     def _operation(
         self, match: re.Match[str], path: str, query: dict[str, str], body: bytes
@@ -280,7 +291,9 @@ class FakeArm:
             return error(404, "NotFound", f"operation {match['op']} not found")
         if query.get("monitor") == "true":  # the Location form: 202 until done, then 200
             if operation.status == "InProgress":
-                return Reply(202, None, {"Location": f"{self.url}{path}?monitor=true"})
+                return Reply(
+                    202, None, {"Location": f"{self.url}{path}?monitor=true", **self._wait}
+                )
             return Reply(200, None)
         if operation.status == "InProgress":
             operation.polls_left -= 1
@@ -295,7 +308,7 @@ class FakeArm:
             payload["endTime"] = iso(operation.ended)
         if operation.status == "Failed" and operation.failure is not None:
             payload["error"] = {"code": operation.failure[0], "message": operation.failure[1]}
-        return Reply(200, payload)
+        return Reply(200, payload, dict(self._wait) if operation.status == "InProgress" else {})
 
     def _tags(self, match: re.Match[str], path: str, query: dict[str, str], body: bytes) -> Reply:
         vm = self._find(match)

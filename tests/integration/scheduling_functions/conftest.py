@@ -315,7 +315,8 @@ def azure(
     monkeypatch.setenv("COSTWARDEN_SCHEDULE_QUEUE", queue_name)
     monkeypatch.setenv("COSTWARDEN_QUEUE_CONNECTION", azurite_queue_connection_string)
     monkeypatch.setenv("COSTWARDEN_SCHEDULE_TICK", "0 */15 * * * *")
-    with FakeArm(tls) as arm:
+    # The worker's own client polls a deallocate at ARM's Retry-After (1 s here, not 30 s).
+    with FakeArm(tls, retry_after=1) as arm:
         monkeypatch.setenv("COSTWARDEN_AZURE_ARM_ENDPOINT", arm.url)
         yield AzureEstate(arm, queue)
     queue.delete_queue()
