@@ -239,16 +239,27 @@ class LastAction:
         by: LastActionBy = "grace" if "grace" in flags else "schedule"
         return cls(kind, at, by, "pending" in flags)  # type: ignore[arg-type]
 
-    def confirmed(self) -> LastAction:
-        """The same record without ``pending`` (the change was seen finished)."""
-        return LastAction(self.action, self.at, self.by)
+    def unconfirmed(self, action: PlannedAction) -> LastAction:
+        """The record of ``action`` when the cloud accepted it but it was not seen finished:
+        ``pending``, unless ``action`` already retries an unconfirmed change. A change that
+        really finished late looks like a failed one to the next tick, which asks again; asking
+        only once keeps costwarden from fighting a person who changed the resource since."""
+        if action.details.get(RETRY_DETAIL) == RETRY_UNCONFIRMED:
+            return self
+        return LastAction(self.action, self.at, self.by, pending=True)
 
+
+#: ``PlannedAction.details`` of a retry of a change recorded ``pending`` (see ``unconfirmed``).
+RETRY_DETAIL = "retry"
+RETRY_UNCONFIRMED = "unconfirmed"
 
 _STAMP = re.compile(r"\d{8}t\d{6}z")
 _ACTION_KINDS = frozenset(ActionKind.__args__)  # type: ignore[attr-defined]
 
 __all__ = [
     "GRACE_RULE",
+    "RETRY_DETAIL",
+    "RETRY_UNCONFIRMED",
     "STOPPING",
     "ActionKind",
     "LastAction",

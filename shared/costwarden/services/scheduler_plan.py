@@ -39,8 +39,11 @@ from costwarden.errors import CostwardenError
 from costwarden.models.budget import Provider
 from costwarden.models.resource import Capacity, Resource
 from costwarden.plan.model import (
+    RETRY_DETAIL,
+    RETRY_UNCONFIRMED,
     STOPPING,
     ActionKind,
+    LastAction,
     Plan,
     Skip,
 )
@@ -113,6 +116,13 @@ def plan_target(
         # A resource stopped now (idle) needs no warning of its scheduled stop.
         upcoming=tuple(a for a in state.upcoming if a.resource.key not in acted),
     )
+
+
+#: How long after a change recorded ``pending`` a resource in the other state is taken for a
+#: failure (asked again) rather than a person's doing: a few ticks, enough for the next tick
+#: to see a failed operation (``_Planner._recheck``).
+PENDING_RECHECK = timedelta(hours=1)
+_RETRY = MappingProxyType({RETRY_DETAIL: RETRY_UNCONFIRMED})
 
 
 class _Planner:
@@ -302,9 +312,9 @@ class _Planner:
             # evidence either way about that instant.
             if r.started_at is not None and since <= r.started_at <= self.at:
                 reason = f"started at {utc(r.started_at)}, after the scheduled stop at {utc(since)}"
-            elif ours and last is not None and last.at >= since and not last.pending:
-                # A pending stop was never seen finished: running now, it most likely failed
-                # (Azure AllocationFailed, ...), which is no person's doing: it is stopped again.
+            elif ours and last is not None and last.at >= since and not self._recheck(last):
+                # A stop recorded pending within the hour, running now, most likely failed:
+                # no person's doing, so it is stopped again (once, see _recheck).
                 reason = f"started by someone after costwarden stopped it at {utc(last.at)}"
             if reason is not None:
                 reason += (
@@ -317,12 +327,21 @@ class _Planner:
         if kind is None:
             return
         reason = f"outside the hours of schedule {schedule}"
+        details = NO_DETAILS
         if auto:
             reason += " (AWS restarted it after 7 days stopped)"
-        elif ours and last is not None and last.pending and since is not None and last.at >= since:
+        elif (
+            ours
+            and last is not None
+            and since is not None
+            and last.at >= since
+            and self._recheck(last)
+        ):
+            # An unconfirmed stop of these hours, running now (otherwise the schedule enforces).
             reason += f" (the stop requested at {utc(last.at)} was never confirmed: again)"
+            details = _RETRY
         saving = self._saving(r, self.off_fraction(schedule))
-        state.actions.append(planned(kind, s, schedule, reason, saving=saving))
+        state.actions.append(planned(kind, s, schedule, reason, saving=saving, details=details))
 
     def _start_now(self, s: Subject, schedule: str, state: PlanState) -> None:
         r = s.resource
@@ -333,7 +352,10 @@ class _Planner:
         last = last_action(r, s.keys)
         since = self.since(schedule, "running")
         retry = (
-            last is not None and last.pending and last.action in START_KINDS and since is not None
+            last is not None
+            and self._recheck(last)
+            and last.action in START_KINDS
+            and since is not None
         )
         if last is not None and since is not None and last.at >= since and not retry:
             if last.action in START_KINDS:
@@ -362,7 +384,21 @@ class _Planner:
             # Not a person's stop: the start was accepted but never seen finished (a failed
             # Azure start answers 202 first), so it is tried again, not left off all day.
             reason += f" (the start requested at {utc(last.at)} was never confirmed: again)"
+            details = MappingProxyType({**details, **_RETRY})
         state.actions.append(planned(kind, s, schedule, reason, details=details))
+
+    def _recheck(self, last: LastAction) -> bool:
+        """Whether a change of costwarden's counts as unconfirmed: recorded ``pending`` (the
+        cloud accepted it, it was not seen finished) no longer than ``PENDING_RECHECK`` ago.
+
+        A resource in the other state then most likely saw the change fail (Azure's
+        AllocationFailed arrives after the 202), so the change is asked again rather than read
+        as a person's doing. But a change that finished late looks the same, and a person may
+        have changed the resource since: the retry is asked once (it is recorded without
+        ``pending``, ``LastAction.unconfirmed``) and only within the hour, after which the
+        resource's state is respected as for any confirmed change.
+        """
+        return last.pending and self.at - last.at <= PENDING_RECHECK
 
     def _held_for_tags(self, r: Resource, keys: TagKeys) -> str | None:
         """Why a stopped resource must stay stopped for its tags, or None.

@@ -117,3 +117,45 @@ def test_an_unconfirmed_deallocate_that_failed_is_requested_again_not_left_runni
     again = _tick(compute, MONDAY_1930)
     assert [s.kind for s in again.plan.skipped] == []  # not "manual_start"
     assert [(a.action, a.resource.name) for a in again.plan.actions] == [("deallocate", "vm")]
+
+
+MONDAY_1945 = datetime(2026, 11, 23, 18, 45, tzinfo=UTC)
+MONDAY_2130 = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)
+
+
+def test_a_late_finished_deallocate_is_asked_again_once_then_a_persons_start_is_respected(
+    arm: FakeArm, make_compute: MakeCompute
+) -> None:
+    vm = arm.add_vm("vm", subscription=SUBSCRIPTION, power="running", tags={"Environment": "dev"})
+    compute = make_compute()  # nothing awaited: every change stays unconfirmed
+    assert [o.status for o in _tick(compute, MONDAY_1915).outcomes] == ["pending"]
+    arm.settle()  # it did finish, unseen
+    vm.power = "running"  # and then a person started the VM
+
+    # Within the hour it cannot be told from a failed deallocate: asked again, once ...
+    again = _tick(compute, MONDAY_1930)
+    [action] = again.plan.actions
+    assert "was never confirmed" in action.reason
+    assert not vm.tags[LAST_ACTION_TAG].endswith("-pending"), "a retry is not pending again"
+    arm.settle()
+    vm.power = "running"  # the person starts it once more
+
+    # ... and the person's start is then respected, not fought tick after tick.
+    last = _tick(compute, MONDAY_1945)
+    assert last.plan.actions == ()
+    assert [s.kind for s in last.plan.skipped] == ["manual_start"]
+
+
+def test_an_unconfirmed_deallocate_over_an_hour_old_reads_like_any_other(
+    arm: FakeArm, make_compute: MakeCompute
+) -> None:
+    vm = arm.add_vm("vm", subscription=SUBSCRIPTION, power="running", tags={"Environment": "dev"})
+    compute = make_compute()
+    assert [o.status for o in _tick(compute, MONDAY_1915).outcomes] == ["pending"]
+    arm.settle()
+    vm.power = "running"  # started by a person in the evening
+
+    later = _tick(compute, MONDAY_2130)
+
+    assert later.plan.actions == ()
+    assert [s.kind for s in later.plan.skipped] == ["manual_start"]

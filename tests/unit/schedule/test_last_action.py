@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from costwarden.plan.model import LastAction
+from costwarden.models.resource import Resource
+from costwarden.plan.model import RETRY_DETAIL, RETRY_UNCONFIRMED, LastAction, PlannedAction
 
 AT = datetime(2026, 11, 20, 18, 0, 5, tzinfo=UTC)
 
@@ -46,6 +47,16 @@ def test_anything_else_is_no_record(text: str) -> None:
     assert LastAction.decode(text) is None
 
 
-def test_confirmed_drops_pending_only() -> None:
-    record = LastAction("start", AT, "schedule", pending=True)
-    assert record.confirmed() == LastAction("start", AT)
+def _action(details: dict[str, str]) -> PlannedAction:
+    resource = Resource(
+        "gcp", "proj", "europe-west1-b", "europe-west1-b/vm", "gce_instance", "vm", "running"
+    )
+    return PlannedAction("stop", resource, "dev", "office", "why", details=details)
+
+
+def test_an_unconfirmed_change_is_pending_unless_it_retries_one() -> None:
+    record = LastAction("stop", AT, "grace")
+
+    assert record.unconfirmed(_action({})) == LastAction("stop", AT, "grace", pending=True)
+    retry = _action({RETRY_DETAIL: RETRY_UNCONFIRMED})
+    assert record.unconfirmed(retry) == record, "a retry is asked once, never again"

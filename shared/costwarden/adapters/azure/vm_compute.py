@@ -50,7 +50,6 @@ and 502 without the header (``retry_on_methods``).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -224,7 +223,7 @@ class AzureVmCompute:
         resource_id = action.resource.resource_id
         if deadline is None:
             message = "accepted by ARM; completion not awaited"
-            pending = dataclasses.replace(record, pending=True)
+            pending = record.unconfirmed(action)
             return Outcome(action, "pending", self._record(resource_id, pending, message))
         try:
             poller.wait(max(deadline - time.monotonic(), 0.0))  # re-raises the failure
@@ -234,7 +233,7 @@ class AzureVmCompute:
             return Outcome(action, "failed", f"{action.action} failed: {_describe(exc)}")
         if not poller.done():
             message = f"accepted by ARM; still in progress after {self._lro_timeout:g}s"
-            pending = dataclasses.replace(record, pending=True)
+            pending = record.unconfirmed(action)
             return Outcome(action, "pending", self._record(resource_id, pending, message))
         return Outcome(action, "done", self._record(resource_id, record, "completed"))
 

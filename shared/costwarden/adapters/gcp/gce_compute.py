@@ -30,7 +30,6 @@ google-cloud-compute on its REST transport (Compute Engine has no gRPC API). Des
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import functools
 import time
 from collections.abc import Callable, Sequence
@@ -297,7 +296,7 @@ class GceCompute:
         except CloudApiError as exc:
             return Outcome(action, "failed", str(exc))
         if not confirmed:
-            record = dataclasses.replace(record, pending=True)
+            record = record.unconfirmed(action)
         status: OutcomeStatus = "done" if confirmed else "pending"
         try:
             self._record(zone, name, sent.instance, record)
