@@ -244,7 +244,7 @@ def _plan(
     skipped: list[Skip] = []
     by_key: dict[tuple[ResourceType, str], str] = {}
     fleet = 0
-    down = 0  # overdue and already stopped: they count toward the caps with this plan's stops
+    down = 0  # overdue and held stopped by a grace stop: they count toward the caps
     loose: set[tuple[ResourceType, str]] = set()
     for r in resources:
         if not rules.applies_to(TAG_TYPES[r.resource_type], r.account):
@@ -276,8 +276,12 @@ def _plan(
             continue
         kind = stop_kind(r, hibernate=False)
         if r.state != "running" or kind is None:
-            down += 1
-            if not _grace_stopped(r):
+            # Held down by an earlier grace stop: counts toward the caps with this plan's
+            # stops. Stopped by its schedule (or a person): not held, its schedule starts it,
+            # so counting it would refuse grace stops every morning while dev is off.
+            if _grace_stopped(r):
+                down += 1
+            else:
                 loose.add(key)
             continue  # already stopped: nothing to plan (reported as such)
         missing = ", ".join(verdict.unresolved)
@@ -290,7 +294,7 @@ def _plan(
         actions=tuple(actions),
         skipped=tuple(skipped),
         fleet_size=fleet,
-        blocked=blast_radius(policy, actions, fleet, down=down, down_why="overdue already stopped"),
+        blocked=blast_radius(policy, actions, fleet, down=down, down_why="held for their tags"),
         dry_run=dry_run,
     )
     return plan, by_key, loose

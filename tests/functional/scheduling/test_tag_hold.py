@@ -4,8 +4,11 @@ would stop and start it every day until someone tags it (docs/tagging.md)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from costwarden.models.resource import Resource
 from costwarden.plan.model import LastAction
 from functional.scheduling.fakes import FRIDAY_NIGHT, MONDAY_START, FakeCloud, ec2, policy
 from functional.scheduling.test_planner import plan_for
@@ -90,23 +93,44 @@ def test_an_overdue_resource_its_schedule_or_a_person_stopped_is_started_all_the
     assert [(a.resource.name, a.action) for a in plan.actions] == [("web-1", "start")]
 
 
-def test_stopped_overdue_resources_count_toward_the_cap_and_a_grace_stop_says_so() -> None:
-    # Two overdue instances stopped already (by their schedule), one running; cap 2: stopping
+def _stopped(name: str, last_action: str) -> Resource:
+    vm = compute_vm(name, state="stopped")
+    return replace(vm, tags={**vm.tags, "costwarden:last-action": last_action})
+
+
+def test_resources_held_by_grace_stops_count_toward_the_cap_and_a_grace_stop_says_so() -> None:
+    # Two overdue instances held stopped by earlier grace stops, one running; cap 2: stopping
     # the third would put three of the target down for their tags at once.
     tags = marked_estate("a", "b", "c")
-    down = FakeCloud.of([compute_vm("a", state="stopped"), compute_vm("b", state="stopped")])
-    cloud = FakeCloud.of([*down.list_resources(), compute_vm("c")])
+    held = [_stopped("a", SWEEP_STOP), _stopped("b", SWEEP_STOP)]
+    cloud = FakeCloud.of([*held, compute_vm("c")])
     _, grace = sweep(grace_policy(max_actions_per_run=2), tags, Compute(cloud), now=OVERDUE)
     assert grace is not None
     assert grace.plan is not None
     assert grace.plan.blocked is not None
-    assert "1 actions planned + 2 overdue already stopped" in grace.plan.blocked
+    assert "1 actions planned + 2 held for their tags" in grace.plan.blocked
     assert cloud.log == []
 
     _, grace = sweep(grace_policy(max_actions_per_run=3), tags, Compute(cloud), now=OVERDUE)
     assert cloud.log == [("c", "stop")]
     assert grace is not None
-    assert grace.steps[arn("a")].message.startswith("stopped, not by the tag sweep")
+    assert grace.steps[arn("a")].message == "stopped; stays stopped until tagged"
     last = LastAction.decode(cloud.get("c").tags["costwarden:last-action"])
     assert last is not None
     assert (last.action, last.by) == ("stop", "grace")
+
+
+def test_resources_their_schedule_stopped_do_not_count_toward_the_grace_cap() -> None:
+    # The sweep runs at 06:00, while the nightly schedule has dev stopped: those are not held
+    # (their schedule starts them), so counting them would refuse grace stops every morning.
+    tags = marked_estate("a", "b", "c")
+    cloud = FakeCloud.of(
+        [_stopped("a", SCHEDULE_STOP), _stopped("b", SCHEDULE_STOP), compute_vm("c")]
+    )
+    _, grace = sweep(grace_policy(max_actions_per_run=2), tags, Compute(cloud), now=OVERDUE)
+
+    assert grace is not None
+    assert grace.plan is not None
+    assert grace.plan.blocked is None
+    assert cloud.log == [("c", "stop")]
+    assert grace.steps[arn("a")].message.startswith("stopped, not by the tag sweep")
