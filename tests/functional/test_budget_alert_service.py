@@ -15,7 +15,12 @@ import pytest
 from costwarden.adapters.focus.published_data import PublishedCostDrivers, PublishedFocusData
 from costwarden.adapters.local.file_store import LocalObjectStore
 from costwarden.adapters.local.sqlite_state import SqliteStateStore
-from costwarden.errors import AlertInProgressError, CostwardenError, NotificationError
+from costwarden.errors import (
+    AlertInProgressError,
+    CostwardenError,
+    NotificationError,
+    StateStoreError,
+)
 from costwarden.models.budget import BudgetAlert
 from costwarden.models.notification import BudgetAlertMessage, CostDriver, PostedMessage
 from costwarden.policy import load_policy_text
@@ -281,3 +286,41 @@ def test_a_zero_budget_posts_each_absolute_threshold_once(state) -> None:
     assert [o.status for o in outcomes] == ["posted", "posted", "duplicate"]
     assert low.dedup_key.endswith("/actual/amount=5")
     assert high.dedup_key.endswith("/actual/amount=100")
+
+
+class FlakyComplete(SqliteStateStore):
+    """A state store whose next ``complete`` calls fail, as a throttled Azure Table does."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__(":memory:")
+        self.failures = failures
+
+    def complete(self, key, *, owner, data):  # type: ignore[no-untyped-def]
+        if self.failures:
+            self.failures -= 1
+            raise StateStoreError("replace failed: 503 ServerBusy (fake)")
+        return super().complete(key, owner=owner, data=data)
+
+
+def test_a_posted_alert_is_recorded_despite_a_throttled_write_and_never_posted_again() -> None:
+    state = FlakyComplete(failures=1)
+    notifier = RecordingNotifier()
+
+    first = run(alert(), state, notifier, invocation="webhook/1")
+    # A retry after the claim's lease would have found it expired and posted again.
+    later = FixedClock()
+    later.at += timedelta(minutes=6)
+    again = run(alert(), state, notifier, clock=later, invocation="queue/1")
+
+    assert (first.status, again.status) == ("posted", "duplicate")
+    assert len(notifier.posted) == 1
+
+
+def test_a_post_that_cannot_be_recorded_is_not_raised_for_a_redelivery_to_repeat() -> None:
+    state = FlakyComplete(failures=3)
+    notifier = RecordingNotifier()
+
+    outcome = run(alert(), state, notifier, invocation="webhook/1")
+
+    assert outcome.status == "posted"  # the platform is told it is done: no second post
+    assert len(notifier.posted) == 1

@@ -17,11 +17,12 @@ broadcast to the channel, so a month's story reads as one conversation.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Literal
 
-from costwarden.errors import AlertInProgressError, CostwardenError
+from costwarden.errors import AlertInProgressError, CostwardenError, StateStoreError
 from costwarden.models.budget import BudgetAlert
 from costwarden.models.notification import BudgetAlertMessage, CostDriver
 from costwarden.policy import Policy, route_budget
@@ -98,7 +99,7 @@ def process_budget_alert(
         state.release(key, owner=invocation_id)
         raise
 
-    state.complete(key, owner=invocation_id, data={"channel": posted.channel, "ts": posted.ts})
+    _record_posted(state, key, invocation_id, {"channel": posted.channel, "ts": posted.ts})
     if thread_ts is None:
         # The first message of this budget period becomes the thread later thresholds reply to.
         state.put_if_absent(
@@ -116,6 +117,31 @@ def process_budget_alert(
         rule=route.rule,
         drivers_error=drivers_error,
     )
+
+
+#: Tries (and the seconds before the second and third) to record a message Slack accepted.
+_RECORD_WAITS = (0.5, 2.0)
+
+
+def _record_posted(state: StateStore, key: str, owner: str, data: dict[str, str]) -> None:
+    """Mark the claim done once the message is out, trying the write a few times.
+
+    The message is posted: raising now would make the platform deliver the alert again (the
+    Azure retry queue, Lambda's and Pub/Sub's retries all outlast the claim's lease), and that
+    delivery would find the claim expired and post a second message. So a state store that
+    refuses the write (throttled, unavailable) is tried again, and if it keeps refusing the
+    failure is logged, not raised: one missing record beats one duplicate in the channel.
+    """
+    for wait in (*_RECORD_WAITS, None):
+        try:
+            state.complete(key, owner=owner, data=data)
+            return
+        except StateStoreError:
+            if wait is None:
+                log.exception("%s was posted but could not be recorded as done", key)
+                return
+            log.warning("recording %s as posted failed; trying again in %.1f s", key, wait)
+            time.sleep(wait)
 
 
 def drivers_window_end(alert: BudgetAlert, clock: Clock) -> date | None:
