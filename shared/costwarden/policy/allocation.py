@@ -17,7 +17,7 @@ errors, in one pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
@@ -124,6 +124,30 @@ class TeamTag(_Section):
         default_factory=dict,
         description="tag values that name a team differently, e.g. 'Platform Eng': platform",
     )
+
+
+class TeamNames:
+    """How the scheduler and the tag sweep read a resource's team from its tags, alike.
+
+    The keys are ``team_tag``'s (its default without an ``allocation`` section); the first key
+    present decides, as in cost allocation. Its value, trimmed and case-folded, names a team
+    through ``team_tag.values`` or by the team's own name; anything else names no team.
+    """
+
+    def __init__(self, team_tag: TeamTag | None, teams: Iterable[str]) -> None:
+        tag = team_tag or TeamTag()
+        self.keys: tuple[str, ...] = tag.keys
+        by_value = {v.strip().casefold(): t for v, t in tag.values.items()}
+        for team in teams:
+            by_value.setdefault(team.casefold(), team)
+        self._by_value = by_value
+
+    def team(self, values: Iterable[str | None]) -> str | None:
+        """The team of the first present value of ``values`` (the keys' values, in order)."""
+        for value in values:
+            if value is not None:
+                return self._by_value.get(value.strip().casefold())
+        return None
 
 
 class AccountMapping(_Section):

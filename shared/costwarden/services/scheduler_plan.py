@@ -48,7 +48,7 @@ from costwarden.plan.model import (
     Skip,
 )
 from costwarden.policy import Policy
-from costwarden.policy.allocation import TeamTag
+from costwarden.policy.allocation import TeamNames
 from costwarden.policy.scheduling import (
     LAST_ACTION_TAG,
     SAVED_CAPACITY_TAG,
@@ -146,12 +146,9 @@ class _Planner:
         self.opt_out = scheduling.opt_out_value.strip().lower()
         self.schedule_names = {name.lower(): name for name in policy.schedules}
         self.warning = timedelta(minutes=scheduling.warning_minutes)
-        team_tag = policy.allocation.team_tag if policy.allocation else TeamTag()
-        values = {v.strip().lower(): t for v, t in team_tag.values.items()}
-        for team in policy.teams:
-            values.setdefault(team.lower(), team)
-        self.team_values = values
-        self.team_keys = team_tag.keys
+        self.team_names = TeamNames(
+            policy.allocation.team_tag if policy.allocation else None, policy.teams
+        )
         tagging = policy.tagging
         #: With ``tagging.grace.action: stop``, the violation mark's key: a resource the tag
         #: sweep stopped is not started by its schedule while the mark says it is overdue.
@@ -176,7 +173,7 @@ class _Planner:
                 override=key(scheduling.override_tag_key),
                 last_action=key(LAST_ACTION_TAG),
                 saved_capacity=key(SAVED_CAPACITY_TAG),
-                team=tuple(key(k) for k in self.team_keys),
+                team=tuple(key(k) for k in self.team_names.keys),
             )
         return keys
 
@@ -510,14 +507,9 @@ class _Planner:
     # -- team and savings ------------------------------------------------------------------------
     def team(self, r: Resource, rule: ScheduleRule | IdleRule | None) -> str | None:
         """The resource's team tag (allocation.team_tag) naming a known team, else the rule's."""
-        keys = self.keys(r.cloud).team
-        for key in keys:
-            value = tag_of(r.tags, key)
-            if value is not None:
-                team = self.team_values.get(value.strip().lower())
-                if team is not None:
-                    return team
-                break  # the first tag present decides, as in cost allocation
+        team = self.team_names.team(tag_of(r.tags, key) for key in self.keys(r.cloud).team)
+        if team is not None:
+            return team
         return rule.team if rule is not None else None
 
     def _idle_saving(self, r: Resource) -> Saving | None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from costwarden.models.budget import Provider
 from costwarden.models.resource_change import ResourceChange
-from costwarden.policy.allocation import TeamTag
+from costwarden.policy.allocation import TeamNames
 from costwarden.policy.schema import Policy
 from costwarden.policy.tagging import TaggingSection
 from costwarden.ports_tagging import TaggedResource, TagInventory, TagOutcome, TagWrite, TagWriter
@@ -92,14 +92,10 @@ class TagRemediator:
         self.policy = policy
         self.section = section
         self.rules = CloudTagRules(section, cloud)
-        # The scheduler's team resolution (scheduler_plan._Planner.team): allocation.team_tag
-        # or its documented default, values trimmed and case-folded, team names themselves.
-        team_tag = policy.allocation.team_tag if policy.allocation else TeamTag()
-        values = {v.strip().casefold(): t for v, t in team_tag.values.items()}
-        for team in policy.teams:
-            values.setdefault(team.casefold(), team)
-        self._team_keys = team_tag.keys
-        self._team_values = values
+        # Read as the scheduler reads it (scheduler_plan._Planner.team).
+        self._team_names = TeamNames(
+            policy.allocation.team_tag if policy.allocation else None, policy.teams
+        )
 
     # -- the two entry points --------------------------------------------------------------
 
@@ -280,14 +276,10 @@ class TagRemediator:
         """The team tag naming a known team, else ``tagging.team``; as the scheduler reads it:
         the first team key present decides, in the cloud's spelling (Google: label ``team``),
         any key casing, the value trimmed and case-folded."""
-        for key in self._team_keys:
-            value = find_tag(resource.tags, resource.cloud, key)
-            if value is not None:
-                team = self._team_values.get(value.strip().casefold())
-                if team is not None:
-                    return team
-                break
-        return self.section.team
+        names = self._team_names
+        tags, cloud = resource.tags, resource.cloud
+        team = names.team(find_tag(tags, cloud, key) for key in names.keys)
+        return team if team is not None else self.section.team
 
     @staticmethod
     def _log(resource: TaggedResource, change: TagChange, outcome: TagOutcome) -> None:
