@@ -9,7 +9,6 @@ lands in the on-failure destination (DLQ), where it can be inspected.
 
 from __future__ import annotations
 
-import uuid
 from functools import cache
 from typing import Any
 
@@ -20,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from costwarden.bootstrap import BudgetAlertDeps, build_budget_alert_deps
 from costwarden.errors import CostwardenError
 from costwarden.normalize.budget import parse_budget_event
+from costwarden.ports import claim_owner
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.settings import load_settings
 
@@ -41,7 +41,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Lambda retries an asynchronous invocation under the same request id, possibly while the
     # first attempt still runs (it timed out on our side only): each attempt needs its own claim
     # owner, or the state store lets the second re-acquire the first one's claim and both post.
-    owner = f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(context.aws_request_id)
     try:
         for alert in parse_budget_event(event, provider="aws"):
             outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)

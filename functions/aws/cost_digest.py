@@ -13,7 +13,6 @@ the retry sends only what is missing.
 
 from __future__ import annotations
 
-import uuid
 from functools import cache
 from typing import Any
 
@@ -23,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from costwarden.bootstrap_digest import DigestDeps, build_digest_deps
 from costwarden.errors import CostwardenError, PayloadError
+from costwarden.ports import claim_owner
 from costwarden.services.cost_digest import (
     DigestsIncompleteError,
     send_daily_digests,
@@ -50,7 +50,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(schedule_time=event.get("time"), schedule_event=event.get("id"))
         # A unique owner per attempt: an at-least-once duplicate delivery running at the same
         # time must find the claims busy, not share them.
-        invocation_id = f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
+        invocation_id = claim_owner(context.aws_request_id)
         scheduled_at = trigger_time(event.get("time"))
         run = send_daily_digests(
             **vars(_deps()), invocation_id=invocation_id, scheduled_at=scheduled_at

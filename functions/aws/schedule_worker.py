@@ -11,7 +11,6 @@ again) and its Slack reports are deduplicated per run, target and team.
 
 from __future__ import annotations
 
-import uuid
 from functools import cache
 from typing import Any
 
@@ -32,6 +31,7 @@ from costwarden.bootstrap_schedule import (
     schedule_worker_from_settings,
 )
 from costwarden.errors import CostwardenError
+from costwarden.ports import claim_owner
 from costwarden.ports_compute import WorkItem
 from costwarden.settings import load_settings
 
@@ -53,7 +53,7 @@ def record_handler(record: SQSRecord) -> dict[str, object]:
         logger.append_keys(target=item.target.label, run_id=item.run_id)
         # A unique claim owner per delivery: a duplicate running at the same time finds the
         # Slack report claims busy instead of sharing them.
-        report = _worker().run(item, invocation_id=f"{record.message_id}/{uuid.uuid4().hex[:12]}")
+        report = _worker().run(item, invocation_id=claim_owner(record.message_id))
     except CostwardenError as exc:
         metrics.add_metric(name="ScheduleWorkItemFailed", unit=MetricUnit.Count, value=1)
         logger.exception(

@@ -20,7 +20,6 @@ on-failure destination):
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -37,6 +36,7 @@ from costwarden.errors import (
     UnrecognisedPayloadError,
 )
 from costwarden.normalize.resource_change import parse_resource_change
+from costwarden.ports import claim_owner
 from costwarden.settings import load_settings
 
 logger = Logger(service="costwarden-tag-remediation")
@@ -71,7 +71,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"status": "ignored", "reason": "the event needs no tagging"}
     # One claim owner per delivery: a duplicate running at the same time finds the Slack
     # report claims busy instead of sharing them.
-    owner = f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(context.aws_request_id)
     try:
         runs = _worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
     except CostwardenError as exc:

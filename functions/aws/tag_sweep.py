@@ -14,7 +14,6 @@ Slack and counted, not retried here: tomorrow's sweep tries them again.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -26,6 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from costwarden.bootstrap_schedule import tick_instant
 from costwarden.bootstrap_tagging import TagWorker, tag_worker_from_settings
 from costwarden.errors import PayloadError
+from costwarden.ports import claim_owner
 from costwarden.settings import load_settings
 
 logger = Logger(service="costwarden-tag-sweep")
@@ -55,9 +55,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         at = tick_instant(event.get("time"))
         run_id = sweep_run_id(at)
         logger.append_keys(run_id=run_id)
-        runs = _worker().sweep(
-            now=at, run_id=run_id, owner=f"{context.aws_request_id}/{uuid.uuid4().hex[:12]}"
-        )
+        runs = _worker().sweep(now=at, run_id=run_id, owner=claim_owner(context.aws_request_id))
     except Exception as exc:
         metrics.add_metric(name="TagSweepFailed", unit=MetricUnit.Count, value=1)
         logger.exception("tag sweep failed", extra={"error": type(exc).__name__})

@@ -78,6 +78,7 @@ from costwarden.errors import (
 from costwarden.normalize.budget import from_azure_webhook
 from costwarden.normalize.export import parse_export_event
 from costwarden.normalize.resource_change import parse_resource_change
+from costwarden.ports import claim_owner
 from costwarden.ports_compute import WorkItem, WorkQueue
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.services.cost_digest import send_daily_digests, trigger_time
@@ -117,7 +118,7 @@ def budget_alert(req: func.HttpRequest) -> func.HttpResponse:
     # A retried webhook may repeat the request id while the first delivery still runs: each
     # delivery needs its own claim owner, so the second finds the claim busy, not its own.
     delivery = req.headers.get("x-ms-client-request-id") or "webhook"
-    owner = f"{delivery}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(delivery)
     body: dict[str, object] | None = None
     try:
         _authorize(req, _settings())
@@ -163,7 +164,7 @@ def budget_alert_retry(message: func.QueueMessage) -> None:
     # tries two minutes apart, longer than a dead delivery's claim lease over five tries), then
     # moves it to the poison queue. The webhook queued only bodies that parsed.
     alert = from_azure_webhook(_json_object(message.get_body()))
-    owner = f"{message.id}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(message.id)
     outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)
     log.info(
         "queued budget alert %s (try %s) processed: %s",
@@ -215,7 +216,7 @@ def export_arrival(event: func.EventGridEvent) -> None:
     # Event Grid redelivers an event it got no answer for within 30 s, while the first delivery
     # may still be converting: each invocation needs its own claim owner, so the redelivery
     # finds the claim busy (and fails, to be retried later) instead of converting a second time.
-    invocation_id = f"{event.id}/{uuid.uuid4().hex[:12]}"
+    invocation_id = claim_owner(event.id)
     for obj in parse_export_event(_event_grid_payload(event), provider="azure"):
         outcome = process_export_object(obj, **vars(_export_deps()), invocation_id=invocation_id)
         export_log.info("export processed: %s", outcome.as_log())
@@ -332,7 +333,7 @@ def _tick_instant(timer: func.TimerRequest) -> datetime:
 )
 def schedule_worker(message: func.QueueMessage) -> None:
     item = WorkItem.from_message(message.get_body())
-    report = _schedule_worker().run(item, invocation_id=f"{message.id}/{uuid.uuid4().hex[:12]}")
+    report = _schedule_worker().run(item, invocation_id=claim_owner(message.id))
     schedule_log.info("schedule work item %s: %s", message.id, report.summary())
     # Raising hands the message back to the queue: the retry reconciles what is left.
     raise_if_failed(report)
@@ -364,7 +365,7 @@ def tag_remediation(event: func.EventGridEvent) -> None:
         return
     # Event Grid redelivers an event it got no answer for within 30 s: each delivery claims
     # the Slack reports as its own owner, so a concurrent duplicate finds them busy.
-    owner = f"{event.id}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(event.id)
     runs = _tag_worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
     tag_log.info("tag event %s: %s", event.id, [run.summary() for run in runs])
     failed = [
@@ -402,5 +403,5 @@ def _resource_write_payload(event: func.EventGridEvent) -> dict[str, object]:
 def tag_sweep(timer: func.TimerRequest) -> None:
     at = _tick_instant(timer)
     run_id = f"tag-sweep-{at:%Y%m%dT%H%M}"
-    runs = _tag_worker().sweep(now=at, run_id=run_id, owner=f"{run_id}/{uuid.uuid4().hex[:12]}")
+    runs = _tag_worker().sweep(now=at, run_id=run_id, owner=claim_owner(run_id))
     tag_log.info("tag sweep %s: %s", run_id, [run.summary() for run in runs])

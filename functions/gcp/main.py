@@ -43,7 +43,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import uuid
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -68,6 +67,7 @@ from costwarden.models.budget import BudgetAlert
 from costwarden.normalize.budget import parse_budget_event
 from costwarden.normalize.export import parse_export_event
 from costwarden.normalize.resource_change import parse_resource_change
+from costwarden.ports import claim_owner
 from costwarden.ports_compute import WorkItem
 from costwarden.services.budget_alerts import process_budget_alert
 from costwarden.services.cost_digest import send_daily_digests, trigger_time
@@ -98,7 +98,7 @@ def _process(alerts: list[BudgetAlert], delivery_id: str) -> None:
     # Pub/Sub redelivers a message whose ack deadline passed under the same id, possibly while
     # the first delivery still posts (e.g. waiting out a Slack Retry-After): each delivery needs
     # its own claim owner, so the second finds the claim busy instead of re-acquiring it.
-    owner = f"{delivery_id}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(delivery_id)
     for alert in alerts:
         outcome = process_budget_alert(alert, **vars(_deps()), invocation_id=owner)
         log.info("budget alert processed: %s", outcome.as_log())
@@ -118,7 +118,7 @@ def export_arrival(cloud_event: CloudEvent) -> None:
     payload = {**cloud_event.get_attributes(), "data": cloud_event.get_data()}
     # A redelivery repeats the CloudEvent id; while the first delivery still converts it must
     # find the claim busy, not re-acquire it as the same owner and convert a second time.
-    owner = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(cloud_event["id"])
     for obj in parse_export_event(payload, provider="gcp"):
         outcome = process_export_object(obj, **vars(_export_deps()), invocation_id=owner)
         export_log.info("export processed: %s", outcome.as_log())
@@ -137,7 +137,7 @@ def _digest_deps() -> DigestDeps:
 def cost_digest(cloud_event: CloudEvent) -> None:
     # Pub/Sub may redeliver (same event id) while the first delivery still runs: each delivery
     # needs its own claim owner, so the second finds the claims busy instead of taking them.
-    invocation_id = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
+    invocation_id = claim_owner(cloud_event["id"])
     # The event's time is the message's publish time, the same on every redelivery: a
     # redelivery after midnight UTC is acknowledged, not sent as the next day's digests.
     scheduled_at = trigger_time(cloud_event.get("time"))
@@ -177,9 +177,7 @@ def schedule_planner(cloud_event: CloudEvent) -> None:
 @functions_framework.cloud_event
 def schedule_worker(cloud_event: CloudEvent) -> None:
     item = WorkItem.from_message(_pubsub_message_data(cloud_event.get_data()))
-    report = _schedule_worker().run(
-        item, invocation_id=f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
-    )
+    report = _schedule_worker().run(item, invocation_id=claim_owner(cloud_event["id"]))
     schedule_log.info("schedule work item %s: %s", cloud_event["id"], report.summary())
     raise_if_failed(report)  # Pub/Sub redelivers; the retry reconciles what is left
 
@@ -221,7 +219,7 @@ def tag_remediation(cloud_event: CloudEvent) -> None:
     if not changes:
         tag_log.info("event %s needs no tagging", event_id)
         return
-    owner = f"{event_id}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(event_id)
     runs = _tag_worker().on_changes(changes, now=datetime.now(UTC), owner=owner)
     tag_log.info("tag event %s: %s", event_id, [run.summary() for run in runs])
     failed = [
@@ -239,6 +237,6 @@ def tag_sweep(cloud_event: CloudEvent) -> None:
     # Cloud Scheduler's message body is not used: the event's time is the sweep's instant.
     at = tick_instant(cloud_event.get("time"))
     run_id = f"tag-sweep-{at:%Y%m%dT%H%M}"
-    owner = f"{cloud_event['id']}/{uuid.uuid4().hex[:12]}"
+    owner = claim_owner(cloud_event["id"])
     runs = _tag_worker().sweep(now=at, run_id=run_id, owner=owner)
     tag_log.info("tag sweep %s: %s", run_id, [run.summary() for run in runs])

@@ -8,6 +8,7 @@ conditional I/O hooks. That keeps "exactly one Slack message per threshold" in o
 from __future__ import annotations
 
 import enum
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,18 @@ class StoredState(StateValue):
     """A ``StateValue`` as read back, with the backend's opaque version (etag, generation)."""
 
     version: str = ""
+
+
+def claim_owner(delivery_id: str) -> str:
+    """The owner a handler claims state with: the platform's delivery id plus a random part.
+
+    A claim's owner re-acquiring it is taken for our own create whose answer was lost
+    (``StateStore.claim``). Platforms redeliver under the same id (Pub/Sub's message id,
+    Lambda's request id on a retry, a queue message id) while the first delivery may still
+    run, so the id alone would let both deliveries act; the random part makes each its own
+    owner, and the id keeps the logs traceable.
+    """
+    return f"{delivery_id}/{uuid.uuid4().hex[:12]}"
 
 
 class ClaimStatus(enum.Enum):
