@@ -48,9 +48,6 @@ from costwarden.tagging.rules import CloudTagRules
 
 log = logging.getLogger(__name__)
 
-#: ``PlannedAction.rule`` / ``Skip.rule`` of a grace stop (``GRACE_RULE``, defined with
-#: ``LastAction``, which records a grace stop as such) is ``tagging.grace``.
-
 #: The tag sweep's type name of each compute type (what ``include_types`` globs match).
 TAG_TYPES: Mapping[ResourceType, str] = {
     "ec2_instance": "ec2:instance",
